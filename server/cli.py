@@ -1,0 +1,166 @@
+"""`block-attack`: the one command, with subcommands `server`, `bridge` and `play`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from server.udp import ServerSettings, start_server
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if not 0 < number < 10**7:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return number
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
+    return port
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    number = _port(port)
+    if number == 0:
+        raise argparse.ArgumentTypeError("the server's port cannot be 0")
+    return host.strip("[]"), number
+
+
+def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_flag: str) -> None:
+    parser.add_argument(port_flag, dest="udp_port", type=_port, default=udp_port,
+                        help=f"UDP port (0 picks a free one; default {udp_port})")
+    parser.add_argument("--match-seconds", type=_positive, default=180.0,
+                        help="length of a match (default 180)")
+    parser.add_argument("--disconnect-seconds", type=_positive, default=10.0,
+                        help="silence after which a player loses by disconnect (default 10)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="block-attack", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    server = commands.add_parser("server", help="run the authoritative UDP match server")
+    server.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    _add_server_flags(server, udp_port=9999, port_flag="--port")
+
+    bridge = commands.add_parser("bridge", help="run the browser bridge (HTTP + WebSocket)")
+    bridge.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    bridge.add_argument("--port", type=_port, default=8080, help="HTTP port (default 8080)")
+    bridge.add_argument("--server", type=_host_port, default=("127.0.0.1", 9999),
+                        help="the UDP server, HOST:PORT (default 127.0.0.1:9999)")
+    _add_bridge_flags(bridge)
+
+    play = commands.add_parser("play", help="run the server and the bridge together, locally")
+    play.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    play.add_argument("--port", type=_port, default=8080, help="HTTP port (default 8080)")
+    _add_server_flags(play, udp_port=0, port_flag="--udp-port")
+    _add_bridge_flags(play)
+    return parser
+
+
+def _add_bridge_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-path", default="/",
+                        help="URL path prefix the site lives under, e.g. /blockattack/ (default /)")
+    parser.add_argument("--trust-proxy", action="store_true",
+                        help="honour X-Forwarded-Proto/-Host from a reverse proxy in front")
+
+
+def _server_settings(args: argparse.Namespace) -> ServerSettings:
+    return ServerSettings(
+        host=args.host,
+        port=args.udp_port,
+        match_seconds=args.match_seconds,
+        disconnect_seconds=args.disconnect_seconds,
+    )
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+def run_server(args: argparse.Namespace) -> int:
+    try:
+        running = start_server(_server_settings(args))
+    except OSError as exc:
+        print(f"block-attack: cannot listen on udp {args.host}:{args.udp_port}: {exc}",
+              file=sys.stderr)
+        return 1
+    host, port = running.address
+    print(f"listening on udp://{_format_host(host)}:{port}", flush=True)
+    with running:
+        _wait_for_signal()
+    print("stopped", flush=True)
+    return 0
+
+
+def _run_bridge(args: argparse.Namespace, server: tuple[str, int], banner: str) -> int:
+    from bridge.app import BridgeSettings, run_bridge  # aiohttp only loads for the web side
+
+    settings = BridgeSettings(
+        host=args.host,
+        port=args.port,
+        server=server,
+        base_path=args.base_path,
+        trust_proxy=args.trust_proxy,
+    )
+    try:
+        run_bridge(settings, on_ready=lambda url: print(f"{banner} {url}", flush=True))
+    except OSError as exc:
+        print(f"block-attack: cannot listen on http {args.host}:{args.port}: {exc}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_play(args: argparse.Namespace) -> int:
+    try:
+        running = start_server(_server_settings(args))
+    except OSError as exc:
+        print(f"block-attack: cannot start the UDP server: {exc}", file=sys.stderr)
+        return 1
+    with running:
+        host, port = running.address
+        print(f"udp server on udp://{_format_host(host)}:{port}", flush=True)
+        return _run_bridge(args, (host, port), "open")
+
+
+def _format_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "server":
+        return run_server(args)
+    if args.command == "bridge":
+        return _run_bridge(args, args.server, "bridge ready:")
+    return run_play(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Every match the server knows: pairing, lookup by game_name, expiry.
+
+Pure like the match: randomness comes from the `random.Random` it is given (the shell gives it a
+`random.SystemRandom`, tests a seeded one) and time from the `now` arguments. The shell holds its
+registry lock around every call here.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from server.errors import ProtocolError
+from server.match import Address, Match, MatchSettings, MatchState
+from server.protocol import Connect
+
+
+@dataclass(frozen=True)
+class LobbySettings:
+    match: MatchSettings = MatchSettings()
+    max_matches: int = 10_000  # waiting and running together; memory stays bounded
+
+
+def _token(rng: random.Random) -> str:
+    """128 random bits, URL-safe: a game_name or a seat token nobody can guess."""
+    return base64.urlsafe_b64encode(rng.getrandbits(128).to_bytes(16, "big")).decode().rstrip("=")
+
+
+class Lobby:
+    def __init__(
+        self,
+        settings: LobbySettings,
+        rng: random.Random,
+        lock_factory: Callable[[], Any] = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self._rng = rng
+        self._lock_factory = lock_factory
+        self.matches: dict[str, Match] = {}
+        # (host, invited) names, casefolded -> game_name: how a challenge finds its answer
+        self._challenges: dict[tuple[str, str], str] = {}
+        # (address, host) -> game_name of an open match: a repeated connect finds the same one
+        self._open: dict[tuple[Address, str], str] = {}
+
+    def find(self, game_name: str) -> Match:
+        match = self.matches.get(game_name)
+        if match is None:
+            raise ProtocolError("unknown_game")
+        return match
+
+    def route(self, msg: Connect, address: Address, now: int) -> Match:
+        """The match a `connect` is for: the one it names, the challenge it answers, the one it
+        already made, or a new one. The caller then seats the player with `match.connect`."""
+        if msg.game_name is not None:
+            return self.find(msg.game_name)
+        name = msg.name.casefold()
+        if msg.opponent is None:
+            return self._live(self._open.get((address, name))) or self._create(
+                None, now, open_key=(address, name)
+            )
+        rival = msg.opponent.casefold()
+        mine = self._live(self._challenges.get((name, rival)))
+        if mine is not None:
+            return mine
+        theirs = self._live(self._challenges.get((rival, name)))
+        if theirs is not None and (
+            theirs.state == MatchState.WAITING or theirs.find_seat(msg.name) is not None
+        ):
+            return theirs
+        return self._create(msg.opponent, now, challenge_key=(name, rival))
+
+    def new_token(self) -> str:
+        return _token(self._rng)
+
+    def expire(self, now: int) -> list[str]:
+        """Forget ended matches once they stop lingering; returns the names dropped."""
+        gone = [name for name, match in self.matches.items() if match.expired(now)]
+        for name in gone:
+            del self.matches[name]
+        if gone:
+            self._challenges = {k: v for k, v in self._challenges.items() if v in self.matches}
+            self._open = {k: v for k, v in self._open.items() if v in self.matches}
+        return gone
+
+    def _live(self, game_name: str | None) -> Match | None:
+        match = self.matches.get(game_name) if game_name else None
+        return match if match is not None and match.state != MatchState.ENDED else None
+
+    def _create(
+        self,
+        invited: str | None,
+        now: int,
+        *,
+        open_key: tuple[Address, str] | None = None,
+        challenge_key: tuple[str, str] | None = None,
+    ) -> Match:
+        if len(self.matches) >= self.settings.max_matches:
+            raise ProtocolError("server_full", "too many matches; try again later")
+        game_name = _token(self._rng)
+        match = Match(
+            game_name=game_name,
+            seed=self._rng.getrandbits(32),
+            invited=invited,
+            settings=self.settings.match,
+            now=now,
+            lock=self._lock_factory(),
+        )
+        self.matches[game_name] = match
+        if open_key is not None:
+            self._open[open_key] = game_name
+        if challenge_key is not None:
+            self._challenges[challenge_key] = game_name
+        return match

@@ -1,0 +1,373 @@
+"""One match: two seats, one piece sequence, one clock.
+
+Pure: every call takes `now` (milliseconds since the epoch, from the shell's clock) and returns the
+datagrams to send as `Outgoing` values. The shell serialises calls with `match.lock`, an object the
+core never touches.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.bag import PieceSequence
+from server.board import Board
+from server.errors import IllegalLock, InvalidState, ProtocolError
+from server.protocol import Flux, Leave, LeaveIntent
+
+Address = tuple[Any, ...]  # (host, port) for IPv4, (host, port, flow, scope) for IPv6
+Payload = dict[str, Any]
+
+
+class MatchState(enum.IntEnum):
+    WAITING = 0
+    PLAYING = 1
+    ENDED = 2
+
+
+class EndReason(enum.StrEnum):
+    TIME_UP = "time_up"
+    TOP_OUT = "top_out"
+    DISCONNECT = "disconnect"
+    FORFEIT = "forfeit"
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    match_ms: int = 180_000
+    disconnect_ms: int = 10_000  # silence that loses a running match
+    away_ms: int = 2_000  # silence after which the opponent is told "away"
+    linger_ms: int = 60_000  # how long an ended match keeps answering with game_end
+    waiting_ms: int = 600_000  # the longest a match waits for its second player
+    waiting_idle_ms: int = 60_000  # a waiting host silent this long has gone
+    preview: int = 14  # pieces in next_block: the piece in hand and 13 to come
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    address: Address
+    payload: Payload
+
+
+@dataclass(frozen=True)
+class Result:
+    reason: EndReason
+    winner: str | None  # None: a draw
+
+
+@dataclass
+class Seat:
+    name: str
+    token: str
+    address: Address
+    last_heard: int
+    board: Board = field(default_factory=Board)
+    last_ts: int = -1  # newest client timestamp applied: the seed's `timestamp > now` rule
+    last_sent_ts: int = 0  # our own timestamps to this seat are strictly increasing
+    closed: bool = False  # the bridge reported the browser gone
+    told_opponent_away: bool = False  # what this seat was last told about its opponent
+
+    def is_away(self, now: int, settings: MatchSettings) -> bool:
+        return self.closed or now - self.last_heard >= settings.away_ms
+
+
+class Match:
+    def __init__(
+        self,
+        game_name: str,
+        seed: int,
+        invited: str | None,
+        settings: MatchSettings,
+        now: int,
+        lock: Any = None,
+    ) -> None:
+        self.game_name = game_name
+        self.invited = invited
+        self.settings = settings
+        self.sequence = PieceSequence(seed)
+        self.state = MatchState.WAITING
+        self.seats: list[Seat] = []
+        self.created_at = now
+        self.started_at: int | None = None
+        self.ended_at: int | None = None
+        self.result: Result | None = None
+        self.lock = lock
+
+    # -- seats ----------------------------------------------------------------------------
+
+    def find_seat(self, name: str) -> Seat | None:
+        key = name.casefold()
+        return next((seat for seat in self.seats if seat.name.casefold() == key), None)
+
+    def seat_for(self, address: Address, token: str | None) -> Seat:
+        """The sender's seat: by token when one is given (the seat follows it to a new address),
+        else by source address, as a plain seed client is known."""
+        if token is not None:
+            seat = next((seat for seat in self.seats if seat.token == token), None)
+            if seat is None:
+                raise ProtocolError("bad_token")
+            seat.address = address
+            return seat
+        seat = next((seat for seat in self.seats if seat.address == address), None)
+        if seat is None:
+            raise ProtocolError("not_in_game")
+        return seat
+
+    def opponent_of(self, seat: Seat) -> Seat | None:
+        return next((other for other in self.seats if other is not seat), None)
+
+    def connect(
+        self, name: str, address: Address, token: str | None, new_token: str, now: int
+    ) -> list[Outgoing]:
+        """Seat a player, or answer a repeated connect as the first one was answered."""
+        if self._check_clock(now):
+            return self._game_ends(now)
+        seat = self.find_seat(name)
+        if seat is not None:
+            if token is not None and token != seat.token:
+                raise ProtocolError("bad_token")
+            if token is None and seat.address != address:
+                raise ProtocolError("name_taken")
+            seat.address = address
+            seat.closed = False
+            seat.last_heard = now
+            return [self._reply_state(seat, now)]
+        if self.state != MatchState.WAITING or len(self.seats) >= 2:
+            raise ProtocolError("game_full")
+        if token is not None:
+            raise ProtocolError("bad_token")
+        if self.seats and self.invited is not None and name.casefold() != self.invited.casefold():
+            raise ProtocolError("game_full", "this match invites another player")
+        seat = Seat(name=name, token=new_token, address=address, last_heard=now)
+        self.seats.append(seat)
+        if len(self.seats) < 2:
+            return [Outgoing(address, self._waiting(seat, now))]
+        self.state = MatchState.PLAYING
+        self.started_at = now
+        return [Outgoing(s.address, self._game_start(s, now)) for s in self.seats]
+
+    # -- play -----------------------------------------------------------------------------
+
+    def handle_flux(self, seat: Seat, flux: Flux, now: int) -> list[Outgoing]:
+        self._heard(seat, now)
+        if self._check_clock(now):
+            return self._game_ends(now)
+        if self.state != MatchState.PLAYING:
+            return [self._reply_state(seat, now)]
+        rejected: Payload | None = None
+        changed = False
+        if flux.timestamp > seat.last_ts:
+            seat.last_ts = flux.timestamp
+            rejected, changed = self._apply_locks(seat, flux, now)
+        if self.state == MatchState.ENDED:  # a lock topped the player out
+            return self._game_ends(now)
+        reply = self._game_flux(seat, now)
+        reply["rejected"] = rejected
+        if flux.power_used is not None:
+            reply["power_rejected"] = {"power": flux.power_used, "reason": "not_held"}
+        out = [Outgoing(seat.address, reply)]
+        opponent = self.opponent_of(seat)
+        if changed and opponent is not None:
+            out.append(Outgoing(opponent.address, self._game_flux(opponent, now)))
+        return out
+
+    def _apply_locks(self, seat: Seat, flux: Flux, now: int) -> tuple[Payload | None, bool]:
+        """Apply the request's locks in `n` order; repeats are skipped, a gap or a refusal stops."""
+        board = seat.board
+        changed = False
+        for lock in sorted(flux.locks, key=lambda lock: lock.n):
+            if lock.n < board.locks_applied:
+                continue
+            if lock.n > board.locks_applied:
+                break
+            try:
+                result = board.apply_lock(lock, self.sequence)
+            except IllegalLock as exc:
+                return {"n": lock.n, "reason": exc.reason}, changed
+            changed = True
+            if result.topped_out:
+                self._end(EndReason.TOP_OUT, loser=seat, now=now)
+                break
+        return None, changed
+
+    def handle_leave(self, seat: Seat, leave: Leave, now: int) -> list[Outgoing]:
+        if self._check_clock(now):
+            return self._game_ends(now)
+        if leave.timestamp <= seat.last_ts or self.state == MatchState.ENDED:
+            return [self._reply_state(seat, now)]
+        seat.last_ts = leave.timestamp
+        if leave.intent == LeaveIntent.CLOSED:
+            seat.closed = True
+            return self._away_notices(now)
+        if self.state == MatchState.WAITING:
+            self._cancel(now)
+            return []
+        self._end(EndReason.FORFEIT, loser=seat, now=now)
+        return self._game_ends(now)
+
+    def tick(self, now: int) -> list[Outgoing]:
+        """Timers: the clock running out, silent players, the opponent-away notices."""
+        if self.state == MatchState.WAITING:
+            host = self.seats[0] if self.seats else None
+            idle = host is None or now - host.last_heard >= self.settings.waiting_idle_ms
+            if idle or now - self.created_at >= self.settings.waiting_ms:
+                self._cancel(now)
+            return []
+        if self.state != MatchState.PLAYING:
+            return []
+        if self._check_clock(now):
+            return self._game_ends(now)
+        silent = [s for s in self.seats if now - s.last_heard >= self.settings.disconnect_ms]
+        if silent:
+            loser = min(silent, key=lambda s: s.last_heard)
+            self._end(EndReason.DISCONNECT, loser=loser, now=now)
+            return self._game_ends(now)
+        return self._away_notices(now)
+
+    def expired(self, now: int) -> bool:
+        """Ended long enough ago that late datagrams no longer need a game_end."""
+        return (
+            self.state == MatchState.ENDED
+            and self.ended_at is not None
+            and now - self.ended_at >= self.settings.linger_ms
+        )
+
+    # -- transitions ----------------------------------------------------------------------
+
+    def _heard(self, seat: Seat, now: int) -> None:
+        seat.last_heard = now
+        seat.closed = False
+
+    def _check_clock(self, now: int) -> bool:
+        """End a running match whose time is up; True if this call ended it."""
+        if self.state == MatchState.PLAYING and self.time_left(now) <= 0:
+            self._end(EndReason.TIME_UP, loser=None, now=now)
+            return True
+        return False
+
+    def _end(self, reason: EndReason, loser: Seat | None, now: int) -> None:
+        if self.state != MatchState.PLAYING:
+            raise InvalidState(f"cannot end a match that is {self.state.name}")
+        if loser is not None:
+            winner = self.opponent_of(loser)
+            winner_name = winner.name if winner else None
+        else:
+            first, second = self.seats
+            if first.board.score == second.board.score:
+                winner_name = None
+            else:
+                winner_name = max(self.seats, key=lambda s: s.board.score).name
+        self.state = MatchState.ENDED
+        self.ended_at = now
+        self.result = Result(reason=reason, winner=winner_name)
+
+    def _cancel(self, now: int) -> None:
+        self.state = MatchState.ENDED
+        self.ended_at = now - self.settings.linger_ms  # nothing to linger for: no game_end
+        self.result = None
+
+    # -- messages -------------------------------------------------------------------------
+
+    def time_left(self, now: int) -> int:
+        if self.state == MatchState.WAITING or self.started_at is None:
+            return self.settings.match_ms
+        if self.state == MatchState.ENDED:
+            return 0
+        return max(0, self.started_at + self.settings.match_ms - now)
+
+    def _stamp(self, seat: Seat, now: int) -> int:
+        seat.last_sent_ts = max(now, seat.last_sent_ts + 1)
+        return seat.last_sent_ts
+
+    def _reply_state(self, seat: Seat, now: int) -> Outgoing:
+        if self.state == MatchState.WAITING:
+            return Outgoing(seat.address, self._waiting(seat, now))
+        if self.state == MatchState.PLAYING:
+            return Outgoing(seat.address, self._game_start(seat, now))
+        if self.result is None:
+            raise ProtocolError("unknown_game", "the match was cancelled")
+        return Outgoing(seat.address, self._game_end(seat, now))
+
+    def _state_fields(self, seat: Seat, now: int) -> Payload:
+        board = seat.board
+        opponent = self.opponent_of(seat)
+        other = opponent.board if opponent else Board()
+        return {
+            "user_blocks": board.field.to_rows(),
+            "opponent_blocks": other.field.to_rows(),
+            "next_block": [str(p) for p in self.sequence.preview(board.next_index, self.settings.preview)],
+            "time_left": self.time_left(now),
+            "user_score": board.score,
+            "opponent_score": other.score,
+            "powers_available": [],
+            "ack": board.locks_applied,
+            "piece_index": board.next_index,
+            "hold": str(board.hold[1]) if board.hold else None,
+            "combo": board.combo,
+            "b2b": board.b2b,
+            "lines": board.lines,
+            "opponent_lines": other.lines,
+            "opponent_away": bool(opponent and opponent.is_away(now, self.settings)),
+        }
+
+    def _waiting(self, seat: Seat, now: int) -> Payload:
+        return {
+            "timestamp": self._stamp(seat, now),
+            "command": "waiting",
+            "game_name": self.game_name,
+            "self": seat.name,
+            "opponent": self.invited,
+            "token": seat.token,
+        }
+
+    def _game_start(self, seat: Seat, now: int) -> Payload:
+        opponent = self.opponent_of(seat)
+        return {
+            "timestamp": self._stamp(seat, now),
+            "command": "game_start",
+            "game_name": self.game_name,
+            "self": seat.name,
+            "opponent": opponent.name if opponent else None,
+            **self._state_fields(seat, now),
+            "token": seat.token,
+        }
+
+    def _game_flux(self, seat: Seat, now: int) -> Payload:
+        return {
+            "timestamp": self._stamp(seat, now),
+            "command": "game_flux",
+            "game_name": self.game_name,
+            **self._state_fields(seat, now),
+            "power_used": None,
+            "power_applied": [],
+            "rejected": None,
+        }
+
+    def _game_end(self, seat: Seat, now: int) -> Payload:
+        assert self.result is not None
+        opponent = self.opponent_of(seat)
+        return {
+            "timestamp": self._stamp(seat, now),
+            "command": "game_end",
+            "game_name": self.game_name,
+            "winner": self.result.winner,
+            "score": {s.name: s.board.score for s in self.seats},
+            "reason": str(self.result.reason),
+            "user_score": seat.board.score,
+            "opponent_score": opponent.board.score if opponent else 0,
+        }
+
+    def _game_ends(self, now: int) -> list[Outgoing]:
+        return [Outgoing(seat.address, self._game_end(seat, now)) for seat in self.seats]
+
+    def _away_notices(self, now: int) -> list[Outgoing]:
+        """Tell each player when their opponent goes quiet or comes back, once per change."""
+        out = []
+        for seat in self.seats:
+            opponent = self.opponent_of(seat)
+            away = bool(opponent and opponent.is_away(now, self.settings))
+            if away != seat.told_opponent_away and self.state == MatchState.PLAYING:
+                seat.told_opponent_away = away
+                out.append(Outgoing(seat.address, self._game_flux(seat, now)))
+        return out

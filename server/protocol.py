@@ -1,0 +1,230 @@
+"""The wire format: datagrams parsed once into typed messages, replies encoded once.
+
+Everything that comes off a socket goes through `decode`, which either returns a frozen message
+or raises `ProtocolError` naming the field at fault. Nothing inside the server re-checks dict keys.
+See docs/protocol.md for every message and field.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from server.board import Lock
+from server.errors import ProtocolError
+from server.pieces import Piece
+
+MAX_DATAGRAM = 1200  # payload bytes either way; a conservative MTU that avoids IP fragmentation
+MAX_LOCKS = 16  # per request; clients send at most 8 unacknowledged locks
+CLIENT_COMMANDS = frozenset({"connect", "game_flux", "leave"})
+MAX_TIMESTAMP = 2**53  # JavaScript's safe integers: anything larger is not a real clock
+
+_NAME = re.compile(r"[\w .-]{1,16}")
+_GAME_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class LeaveIntent(enum.StrEnum):
+    FORFEIT = "forfeit"  # the player gave up
+    CLOSED = "closed"  # the bridge saw the browser go away; the seat may come back
+
+
+@dataclass(frozen=True)
+class Connect:
+    name: str
+    opponent: str | None
+    game_name: str | None
+    token: str | None
+    timestamp: int | None
+
+
+@dataclass(frozen=True)
+class Flux:
+    timestamp: int
+    game_name: str
+    token: str | None
+    locks: tuple[Lock, ...]
+    power_used: str | None
+
+
+@dataclass(frozen=True)
+class Leave:
+    timestamp: int
+    game_name: str
+    token: str | None
+    intent: LeaveIntent
+
+
+Message = Connect | Flux | Leave
+
+
+# -- decoding -----------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def decode(data: bytes) -> Message:
+    """Parse one datagram or raise ProtocolError; never anything else."""
+    if len(data) > MAX_DATAGRAM:
+        raise ProtocolError("too_large", f"{len(data)} bytes, limit {MAX_DATAGRAM}")
+    try:
+        obj = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError("bad_json", str(exc)[:80]) from None
+    if not isinstance(obj, dict):
+        raise ProtocolError("not_object")
+    command = obj.get("command")
+    parser = _PARSERS.get(command) if isinstance(command, str) else None
+    if parser is None:
+        raise ProtocolError("unknown_command", repr(command)[:40])
+    return parser(obj)
+
+
+def _int(obj: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int:
+    value = obj.get(key)
+    # bool is an int subclass; a float like 3.0 is not an integer on this wire either
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ProtocolError("bad_field", f"{where}.{key}: expected an integer")
+    if not lo <= value <= hi:
+        raise ProtocolError("bad_field", f"{where}.{key}: out of range")
+    return value
+
+
+def _optional_str(
+    obj: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str], reason: str = "bad_field"
+) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ProtocolError(reason, f"{where}.{key}: invalid")
+    return value
+
+
+def _name(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ProtocolError("bad_name", f"{where}.{key}: expected a string")
+    value = value.strip()
+    if not _NAME.fullmatch(value) or not value.isprintable():
+        raise ProtocolError("bad_name", f"{where}.{key}: 1-16 letters, digits, spaces, _ - .")
+    return value
+
+
+def _required(value: str | None, where: str) -> str:
+    if value is None:
+        raise ProtocolError("bad_field", f"{where}: required")
+    return value
+
+
+def _parse_connect(obj: Mapping[str, Any]) -> Connect:
+    name = _required(_name(obj, "self", "connect"), "connect.self")
+    opponent = _name(obj, "opponent", "connect")
+    if opponent is not None and opponent.casefold() == name.casefold():
+        raise ProtocolError("bad_name", "connect.opponent: cannot be yourself")
+    timestamp = None
+    if obj.get("timestamp") is not None:
+        timestamp = _int(obj, "timestamp", "connect", 0, MAX_TIMESTAMP)
+    return Connect(
+        name=name,
+        opponent=opponent,
+        game_name=_optional_str(obj, "game_name", "connect", _GAME_NAME),
+        token=_optional_str(obj, "token", "connect", _TOKEN),
+        timestamp=timestamp,
+    )
+
+
+def _parse_lock(obj: Any, where: str) -> Lock:
+    if not isinstance(obj, dict):
+        raise ProtocolError("bad_field", f"{where}: expected an object")
+    piece = obj.get("piece")
+    if not isinstance(piece, str) or piece not in Piece.__members__:
+        raise ProtocolError("bad_field", f"{where}.piece: expected one of IJLOSTZ")
+    spin = obj.get("spin", False)
+    if not isinstance(spin, bool):
+        raise ProtocolError("bad_field", f"{where}.spin: expected a boolean")
+    return Lock(
+        n=_int(obj, "n", where, 0, 1_000_000),
+        index=_int(obj, "i", where, 0, 1_000_000),
+        piece=Piece(piece),
+        r=_int(obj, "r", where, 0, 3),
+        x=_int(obj, "x", where, -4, 13),
+        y=_int(obj, "y", where, -8, 23),
+        spin=spin,
+    )
+
+
+def _parse_flux(obj: Mapping[str, Any]) -> Flux:
+    raw_locks = obj.get("locks", [])
+    if raw_locks is None:
+        raw_locks = []
+    if not isinstance(raw_locks, list):
+        raise ProtocolError("bad_field", "game_flux.locks: expected a list")
+    if len(raw_locks) > MAX_LOCKS:
+        raise ProtocolError("bad_field", f"game_flux.locks: at most {MAX_LOCKS}")
+    locks = tuple(_parse_lock(lock, f"game_flux.locks[{k}]") for k, lock in enumerate(raw_locks))
+    power_used = obj.get("power_used")
+    if power_used is not None and (not isinstance(power_used, str) or len(power_used) > 32):
+        raise ProtocolError("bad_field", "game_flux.power_used: expected a power name or null")
+    return Flux(
+        timestamp=_int(obj, "timestamp", "game_flux", 0, MAX_TIMESTAMP),
+        game_name=_required(
+            _optional_str(obj, "game_name", "game_flux", _GAME_NAME), "game_flux.game_name"
+        ),
+        token=_optional_str(obj, "token", "game_flux", _TOKEN),
+        locks=locks,
+        power_used=power_used,
+    )
+
+
+def _parse_leave(obj: Mapping[str, Any]) -> Leave:
+    intent = obj.get("intent", LeaveIntent.FORFEIT.value)
+    if not isinstance(intent, str) or intent not in LeaveIntent._value2member_map_:
+        raise ProtocolError("bad_field", "leave.intent: expected forfeit or closed")
+    return Leave(
+        timestamp=_int(obj, "timestamp", "leave", 0, MAX_TIMESTAMP),
+        game_name=_required(_optional_str(obj, "game_name", "leave", _GAME_NAME), "leave.game_name"),
+        token=_optional_str(obj, "token", "leave", _TOKEN),
+        intent=LeaveIntent(intent),
+    )
+
+
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
+    "connect": _parse_connect,
+    "game_flux": _parse_flux,
+    "leave": _parse_leave,
+}
+assert frozenset(_PARSERS) == CLIENT_COMMANDS
+
+
+# -- encoding -----------------------------------------------------------------------------
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """One compact UTF-8 JSON datagram; callers encode each reply once."""
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return data.encode("utf-8")
+
+
+def error_reply(error: ProtocolError, request_size: int) -> bytes | None:
+    """The `error` datagram for a bad request, never larger than the request itself.
+
+    A reply larger than its request would let a forged source address turn the server into an
+    amplifier; `detail` goes first, and a request too small for even the bare reason gets silence.
+    """
+    payload: dict[str, Any] = {"command": "error", "reason": error.reason}
+    if error.detail:
+        detailed = encode({**payload, "detail": error.detail})
+        if len(detailed) <= request_size:
+            return detailed
+    bare = encode(payload)
+    return bare if len(bare) <= request_size else None
+

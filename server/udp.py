@@ -1,0 +1,215 @@
+"""The UDP shell: a threaded `socketserver` around the pure lobby and matches.
+
+It decodes, calls the core under the right lock, encodes and sends; nothing more. Locking: the
+registry lock guards the lobby (lookups, pairing, expiry); each match has its own lock around every
+call into it. The order is always registry first, then match, and no thread takes the registry lock
+while holding a match lock, so there is no deadlock.
+
+Replies are sent after the match lock is released. Two threads may then send to one player out of
+order; that is safe because every payload is a whole state stamped with a strictly increasing
+timestamp, and the receiver applies only the newest (the seed's `timestamp > now` rule).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from server.errors import ProtocolError
+from server.lobby import Lobby, LobbySettings
+from server.match import Address, MatchSettings, Outgoing
+from server.protocol import Connect, Flux, Leave, decode, encode, error_reply
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.05  # timers (clock, silence) are checked this often
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 9999
+    match_seconds: float = 180.0
+    disconnect_seconds: float = 10.0
+    linger_seconds: float = 60.0
+    max_matches: int = 10_000
+
+    def lobby_settings(self) -> LobbySettings:
+        disconnect_ms = round(self.disconnect_seconds * 1000)
+        match = MatchSettings(
+            match_ms=round(self.match_seconds * 1000),
+            disconnect_ms=disconnect_ms,
+            away_ms=min(MatchSettings.away_ms, disconnect_ms // 2),  # "away" before "gone"
+            linger_ms=round(self.linger_seconds * 1000),
+        )
+        return LobbySettings(match=match, max_matches=self.max_matches)
+
+
+class Clock:
+    """Milliseconds since the epoch that never run backwards: wall time at start, then the
+    monotonic clock, so a clock step cannot reorder our timestamps or cut a match short."""
+
+    def __init__(self) -> None:
+        self._epoch_ms = time.time() * 1000
+        self._start = time.monotonic()
+
+    def now(self) -> int:
+        return int(self._epoch_ms + (time.monotonic() - self._start) * 1000)
+
+
+@dataclass
+class Counters:
+    received: int = 0
+    sent: int = 0
+    errors: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class GameService:
+    """Routes each decoded message to the core under the locks; returns what to send."""
+
+    def __init__(self, settings: ServerSettings, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.registry_lock = threading.Lock()
+        self.lobby = Lobby(settings.lobby_settings(), random.SystemRandom(), threading.Lock)
+        self.counters = Counters()
+
+    def handle(self, data: bytes, address: Address) -> list[tuple[Address, bytes]]:
+        now = self.clock.now()
+        self.counters.received += 1
+        try:
+            message = decode(data)
+            outgoing = self._dispatch(message, address, now)
+        except ProtocolError as exc:
+            self.counters.errors += 1
+            self.counters.by_reason[exc.reason] = self.counters.by_reason.get(exc.reason, 0) + 1
+            reply = error_reply(exc, len(data))
+            return [(address, reply)] if reply is not None else []
+        return _encoded(outgoing)
+
+    def _dispatch(self, message: object, address: Address, now: int) -> list[Outgoing]:
+        if isinstance(message, Connect):
+            # Pairing reads and seats under the registry lock so two connects cannot both take
+            # the last seat; the match lock keeps flux handlers of that match out meanwhile.
+            with self.registry_lock:
+                match = self.lobby.route(message, address, now)
+                with match.lock:
+                    return match.connect(
+                        message.name, address, message.token, self.lobby.new_token(), now
+                    )
+        if isinstance(message, Flux | Leave):
+            with self.registry_lock:
+                match = self.lobby.find(message.game_name)
+            with match.lock:
+                seat = match.seat_for(address, message.token)
+                if isinstance(message, Flux):
+                    return match.handle_flux(seat, message, now)
+                return match.handle_leave(seat, message, now)
+        raise ProtocolError("unknown_command")
+
+    def tick(self) -> list[tuple[Address, bytes]]:
+        now = self.clock.now()
+        with self.registry_lock:
+            matches = list(self.lobby.matches.values())
+        outgoing: list[Outgoing] = []
+        for match in matches:
+            with match.lock:
+                outgoing.extend(match.tick(now))
+        with self.registry_lock:
+            self.lobby.expire(now)
+        return _encoded(outgoing)
+
+
+def _encoded(outgoing: Iterable[Outgoing]) -> list[tuple[Address, bytes]]:
+    return [(item.address, encode(item.payload)) for item in outgoing]
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    # BaseRequestHandler, not DatagramRequestHandler: that one's finish() always sends a reply,
+    # even an empty one.
+    server: GameServer
+
+    def handle(self) -> None:
+        data, _socket = self.request
+        try:
+            replies = self.server.service.handle(data, self.client_address)
+        except Exception:  # a bug must never take the server down with it
+            log.exception("unhandled error for a datagram from %s", self.client_address)
+            return
+        self.server.send(replies)
+
+
+class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
+    daemon_threads = True  # a handler stuck on a dead peer must not block shutdown
+    block_on_close = False
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self.address_family = _family(settings.host)
+        self.service = GameService(settings)
+        super().__init__((settings.host, settings.port), _Handler)
+
+    def send(self, replies: Iterable[tuple[Address, bytes]]) -> None:
+        for address, data in replies:
+            try:
+                self.socket.sendto(data, address)
+            except OSError as exc:  # an unreachable peer is its problem, not the match's
+                log.debug("send to %s failed: %s", address, exc)
+            else:
+                self.service.counters.sent += 1
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+class RunningServer:
+    """A GameServer serving in a background thread, with its timer thread."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self.server = GameServer(settings)
+        self.address: tuple[str, int] = self.server.server_address[:2]
+        self._stopping = threading.Event()
+        self._threads = [
+            threading.Thread(target=self.server.serve_forever, name="udp-serve", daemon=True),
+            threading.Thread(target=self._tick_loop, name="udp-tick", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _tick_loop(self) -> None:
+        while not self._stopping.wait(TICK_SECONDS):
+            try:
+                self.server.send(self.server.service.tick())
+            except Exception:
+                log.exception("timer tick failed")
+
+    def stop(self) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_server(settings: ServerSettings) -> RunningServer:
+    return RunningServer(settings)

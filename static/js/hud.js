@@ -1,0 +1,66 @@
+// The DOM around the canvases: which view shows, the scoreboard, the clock, the connection
+// light. Text from players goes in with textContent only, never as markup.
+
+const VIEWS = ['home', 'waiting', 'message', 'match', 'end'];
+
+export function showView(doc, name) {
+  for (const view of VIEWS) doc.getElementById(`view-${view}`).hidden = view !== name;
+  doc.body.dataset.view = name;
+}
+
+/** m:ss of a millisecond count, rounded up so 0:00 shows only when time is really up. */
+export function formatClock(ms) {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+const CONNECTION_WORDS = {
+  connecting: 'connecting…',
+  online: 'online',
+  reconnecting: 'reconnecting…',
+};
+
+export class Hud {
+  constructor(doc) {
+    const $ = (id) => doc.getElementById(id);
+    this.el = {
+      conn: $('conn'), connText: $('conn-text'), clock: $('clock'),
+      meName: $('me-name'), meScore: $('me-score'), meLines: $('me-lines'),
+      themName: $('them-name'), themScore: $('them-score'), themLines: $('them-lines'),
+      hit: $('hit-line'),
+    };
+    this.shown = new Map(); // element → text last written, so a frame writes only changes
+  }
+
+  #text(element, text) {
+    const value = String(text);
+    if (this.shown.get(element) === value) return;
+    this.shown.set(element, value);
+    element.textContent = value;
+  }
+
+  connection(state, rttMs) {
+    this.el.conn.dataset.state = state;
+    let words = CONNECTION_WORDS[state] ?? state;
+    if (state === 'online' && Number.isFinite(rttMs)) words = `online · ${Math.round(rttMs)} ms`;
+    this.#text(this.el.connText, words);
+  }
+
+  /** Scoreboard from a Match (see match.js); called once per animation frame. */
+  match(match, now) {
+    const board = match.prediction.board;
+    this.#text(this.el.meName, match.self);
+    this.#text(this.el.themName, match.away ? `${match.opponent} (away)` : match.opponent);
+    this.#text(this.el.meScore, board.score.toLocaleString('en-US'));
+    this.#text(this.el.themScore, match.opponentScore.toLocaleString('en-US'));
+    this.#text(this.el.meLines, board.lines);
+    this.#text(this.el.themLines, match.opponentLines);
+    const left = match.timeLeftAt(now);
+    this.#text(this.el.clock, formatClock(left));
+    this.el.clock.classList.toggle('hurry', left <= 10000);
+  }
+
+  hit(text) {
+    this.#text(this.el.hit, text);
+  }
+}

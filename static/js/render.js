@@ -1,0 +1,160 @@
+// Canvas drawing only: reads plain view objects, never changes game state. Everything is laid out
+// in whole device pixels (the backing store is scaled by devicePixelRatio) so cells stay crisp.
+// Player names are drawn with fillText, which never interprets them.
+import { HEIGHT, WIDTH, pieceCells } from './engine.js';
+
+// Guideline colours
+export const COLORS = Object.freeze({
+  I: '#2fd4f0', O: '#f5d320', T: '#a64ddb', S: '#46c93a',
+  Z: '#ec3b3b', J: '#3866e8', L: '#f28a1e', G: '#7d8591',
+});
+const SHOWN_HIDDEN = 2; // hidden rows drawn (faintly) above the field
+const SIDE = 5; // cells of the hold and next columns either side of the player's field
+const PREVIEW_COUNT = 5;
+const FONT = 'system-ui, -apple-system, "Segoe UI", sans-serif';
+
+/** Size the backing store to the element's CSS box × devicePixelRatio; returns the context. */
+export function fitCanvas(canvas, dpr = globalThis.devicePixelRatio || 1) {
+  const width = Math.max(1, Math.round(canvas.clientWidth * dpr));
+  const height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return { ctx, width, height, dpr };
+}
+
+function drawCell(ctx, px, py, size, letter, alpha = 1) {
+  ctx.globalAlpha = alpha;
+  ctx.fillStyle = COLORS[letter] ?? COLORS.G;
+  ctx.fillRect(px, py, size, size);
+  if (size >= 6) {
+    const bevel = Math.max(1, Math.round(size / 8));
+    ctx.fillStyle = 'rgba(255,255,255,0.28)';
+    ctx.fillRect(px, py, size, bevel);
+    ctx.fillStyle = 'rgba(0,0,0,0.25)';
+    ctx.fillRect(px, py + size - bevel, size, bevel);
+  }
+  ctx.globalAlpha = 1;
+}
+
+function drawWell(ctx, x0, y0, cell) {
+  ctx.fillStyle = '#0b0f1a';
+  ctx.fillRect(x0, y0, WIDTH * cell, HEIGHT * cell);
+  ctx.fillStyle = 'rgba(255,255,255,0.045)';
+  for (let x = 1; x < WIDTH; x += 1) ctx.fillRect(x0 + x * cell, y0, 1, HEIGHT * cell);
+  for (let y = 1; y < HEIGHT; y += 1) ctx.fillRect(x0, y0 + y * cell, WIDTH * cell, 1);
+  ctx.strokeStyle = '#3a4763';
+  ctx.lineWidth = Math.max(1, Math.round(cell / 12));
+  ctx.strokeRect(x0 - ctx.lineWidth / 2, y0 - ctx.lineWidth / 2,
+    WIDTH * cell + ctx.lineWidth, HEIGHT * cell + ctx.lineWidth);
+}
+
+// Cells of `rows` (visible rows, top first) plus, faintly, anything in the shown hidden rows.
+function drawRows(ctx, x0, y0, cell, get, firstRow) {
+  for (let y = firstRow; y < HEIGHT; y += 1) {
+    for (let x = 0; x < WIDTH; x += 1) {
+      const letter = get(x, y);
+      if (letter !== '.' && letter !== '#') {
+        drawCell(ctx, x0 + x * cell, y0 + y * cell, cell, letter, y < 0 ? 0.4 : 1);
+      }
+    }
+  }
+}
+
+function drawPiece(ctx, x0, y0, cell, state, alpha) {
+  for (const [dx, dy] of pieceCells(state.piece, state.r)) {
+    const y = state.y + dy;
+    if (y < -SHOWN_HIDDEN) continue;
+    drawCell(ctx, x0 + (state.x + dx) * cell, y0 + y * cell, cell, state.piece,
+      y < 0 ? alpha * 0.4 : alpha);
+  }
+}
+
+function drawGhost(ctx, x0, y0, cell, state) {
+  ctx.strokeStyle = COLORS[state.piece];
+  ctx.globalAlpha = 0.55;
+  ctx.lineWidth = Math.max(1, Math.round(cell / 14));
+  const inset = ctx.lineWidth / 2 + 1;
+  for (const [dx, dy] of pieceCells(state.piece, state.r)) {
+    if (state.y + dy < 0) continue;
+    ctx.strokeRect(x0 + (state.x + dx) * cell + inset, y0 + (state.y + dy) * cell + inset,
+      cell - 2 * inset, cell - 2 * inset);
+  }
+  ctx.globalAlpha = 1;
+}
+
+// A piece in spawn orientation centred in a box of boxW × boxH pixels.
+function drawMini(ctx, bx, by, boxW, boxH, piece, cell, alpha) {
+  const cells = pieceCells(piece, 0);
+  const xs = cells.map(([dx]) => dx);
+  const ys = cells.map(([, dy]) => dy);
+  const w = (Math.max(...xs) - Math.min(...xs) + 1) * cell;
+  const h = (Math.max(...ys) - Math.min(...ys) + 1) * cell;
+  const ox = Math.round(bx + (boxW - w) / 2) - Math.min(...xs) * cell;
+  const oy = Math.round(by + (boxH - h) / 2) - Math.min(...ys) * cell;
+  for (const [dx, dy] of cells) drawCell(ctx, ox + dx * cell, oy + dy * cell, cell, piece, alpha);
+}
+
+function label(ctx, text, x, y, size, align = 'left', color = '#9fb0d0') {
+  ctx.font = `600 ${size}px ${FONT}`;
+  ctx.fillStyle = color;
+  ctx.textAlign = align;
+  ctx.textBaseline = 'top';
+  ctx.fillText(text, x, y);
+}
+
+/**
+ * The player's field with hold (left) and next pieces (right).
+ * view: {field (engine Field), active, ghost (states or null), hold, canHold, next: [letters]}
+ */
+export function drawPlayer(canvas, view) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  const cols = WIDTH + 2 * SIDE;
+  const rows = HEIGHT + SHOWN_HIDDEN;
+  const cell = Math.max(2, Math.floor(Math.min(width / cols, height / rows)));
+  const left = Math.floor((width - cols * cell) / 2);
+  const x0 = left + SIDE * cell;
+  const y0 = Math.floor((height - rows * cell) / 2) + SHOWN_HIDDEN * cell;
+  drawWell(ctx, x0, y0, cell);
+  drawRows(ctx, x0, y0, cell, (x, y) => view.field.get(x, y), -SHOWN_HIDDEN);
+  if (view.ghost) drawGhost(ctx, x0, y0, cell, view.ghost);
+  if (view.active) drawPiece(ctx, x0, y0, cell, view.active, 1);
+
+  const mini = Math.max(2, Math.floor(cell * 0.8));
+  const boxW = (SIDE - 1) * cell;
+  const textSize = Math.max(9, Math.round(cell * 0.7));
+  label(ctx, 'HOLD', left + cell / 2, y0, textSize);
+  if (view.hold) {
+    drawMini(ctx, left + cell / 2, y0 + cell, boxW, 3 * cell, view.hold, mini,
+      view.canHold ? 1 : 0.35);
+  }
+  const nx = x0 + WIDTH * cell + cell / 2;
+  label(ctx, 'NEXT', nx, y0, textSize);
+  view.next.slice(0, PREVIEW_COUNT).forEach((piece, k) => {
+    drawMini(ctx, nx, y0 + cell + k * 2.8 * cell, boxW, 2.8 * cell, piece, mini, 1);
+  });
+}
+
+/** The opponent's field, smaller, with their name above. view: {rows, name, away} */
+export function drawOpponent(canvas, view) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  const header = 1.6;
+  const cell = Math.max(2, Math.floor(Math.min(width / WIDTH, height / (HEIGHT + header))));
+  const x0 = Math.floor((width - WIDTH * cell) / 2);
+  const y0 = Math.floor(height - HEIGHT * cell);
+  label(ctx, view.name ?? '', x0 + (WIDTH * cell) / 2, Math.max(0, y0 - header * cell),
+    Math.max(9, Math.round(cell * 1.05)), 'center', '#e6ecff');
+  drawWell(ctx, x0, y0, cell);
+  const rows = view.rows ?? [];
+  drawRows(ctx, x0, y0, cell, (x, y) => rows[y]?.[x] ?? '.', 0);
+  if (view.away) {
+    ctx.fillStyle = 'rgba(5,8,15,0.7)';
+    ctx.fillRect(x0, y0, WIDTH * cell, HEIGHT * cell);
+    label(ctx, 'away…', x0 + (WIDTH * cell) / 2, y0 + (HEIGHT * cell) / 2 - cell,
+      Math.max(10, Math.round(cell * 1.3)), 'center', '#ffcf5c');
+  }
+}

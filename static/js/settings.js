@@ -1,0 +1,107 @@
+// Player settings: handling (DAS, ARR, soft drop) and key bindings by `event.code`,
+// remembered in localStorage. Loading never throws: anything damaged falls back to defaults.
+
+const KEY = 'blockattack.settings';
+
+export const ACTIONS = Object.freeze([
+  ['left', 'Move left'],
+  ['right', 'Move right'],
+  ['softDrop', 'Soft drop'],
+  ['hardDrop', 'Hard drop'],
+  ['rotateCw', 'Rotate clockwise'],
+  ['rotateCcw', 'Rotate counter-clockwise'],
+  ['hold', 'Hold'],
+  ['settings', 'Settings'],
+]);
+
+export const LIMITS = Object.freeze({
+  das: { label: 'DAS (ms)', min: 0, max: 500, step: 1 },
+  arr: { label: 'ARR (ms, 0 = instant)', min: 0, max: 200, step: 1 },
+  sdr: { label: 'Soft drop (ms per row, 0 = instant)', min: 0, max: 200, step: 1 },
+});
+
+export function defaultSettings() {
+  return {
+    das: 133,
+    arr: 10,
+    sdr: 25,
+    bindings: {
+      left: ['ArrowLeft'],
+      right: ['ArrowRight'],
+      softDrop: ['ArrowDown'],
+      hardDrop: ['Space'],
+      rotateCw: ['ArrowUp', 'KeyX'],
+      rotateCcw: ['KeyZ', 'ControlLeft', 'ControlRight'],
+      hold: ['KeyC', 'ShiftLeft', 'ShiftRight'],
+      settings: ['Escape', 'KeyP'],
+    },
+  };
+}
+
+const isCode = (code) => typeof code === 'string' && /^[A-Za-z0-9]{1,32}$/.test(code);
+
+/** Settings from untrusted data: each valid value kept, everything else the default. */
+export function sanitize(raw) {
+  const settings = defaultSettings();
+  if (raw === null || typeof raw !== 'object') return settings;
+  for (const [name, { min, max }] of Object.entries(LIMITS)) {
+    const value = raw[name];
+    if (Number.isFinite(value) && value >= min && value <= max) settings[name] = value;
+  }
+  for (const [action] of ACTIONS) {
+    const codes = raw.bindings?.[action];
+    if (Array.isArray(codes) && codes.every(isCode)) {
+      settings.bindings[action] = [...new Set(codes)];
+    }
+  }
+  return settings;
+}
+
+export function loadSettings(storage) {
+  try {
+    return sanitize(JSON.parse(storage.getItem(KEY) ?? 'null'));
+  } catch {
+    return defaultSettings();
+  }
+}
+
+export function saveSettings(storage, settings) {
+  try {
+    storage.setItem(KEY, JSON.stringify(settings));
+  } catch {
+    // storage disabled: the settings last for this page only
+  }
+}
+
+/** Bind `code` to `action`, taking it away from any other action (one key, one action). */
+export function bindKey(settings, action, code) {
+  const bindings = {};
+  for (const [name, codes] of Object.entries(settings.bindings)) {
+    bindings[name] = codes.filter((c) => c !== code);
+  }
+  bindings[action] = [...bindings[action], code];
+  return { ...settings, bindings };
+}
+
+export function unbindKey(settings, action, code) {
+  const codes = settings.bindings[action].filter((c) => c !== code);
+  return { ...settings, bindings: { ...settings.bindings, [action]: codes } };
+}
+
+/** event.code → action, for the keyboard listener. */
+export function keyMap(bindings) {
+  const map = new Map();
+  for (const [action, codes] of Object.entries(bindings)) {
+    for (const code of codes) map.set(code, action);
+  }
+  return map;
+}
+
+/** A short readable label for a key code ("ArrowLeft" → "←", "KeyZ" → "Z"). */
+export function keyLabel(code) {
+  const arrows = { ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓' };
+  if (code in arrows) return arrows[code];
+  if (/^Key[A-Z]$/.test(code)) return code.slice(3);
+  if (/^Digit\d$/.test(code)) return code.slice(5);
+  return code.replace(/(Left|Right)$/, ' $1').replace(/^Control/, 'Ctrl').replace(/^Escape/, 'Esc');
+}

@@ -1,0 +1,107 @@
+"""Shared fixtures. Every server a test starts binds 127.0.0.1 port 0 and is stopped by the test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# -- the bridge's pages, without depending on the real web/ and static/ ---------------------
+
+# Dumps the whole template context, so tests can assert on it exactly.
+CONTEXT_TEMPLATE = """<!doctype html>
+<title>Block Attack (test page)</title>
+<script type="application/json" id="context">{{ {"base_path": base_path,
+ "game_name": game_name, "share_base": share_base, "static_url": static_url,
+ "ws_path": ws_path} | tojson }}</script>
+"""
+STATIC_TEXT = "static file for the bridge tests\n"
+
+_CONTEXT = re.compile(r'<script type="application/json" id="context">(.*?)</script>', re.S)
+
+
+@dataclass(frozen=True)
+class SiteDirs:
+    templates_dir: Path
+    static_dir: Path
+
+
+@pytest.fixture
+def site_dirs(tmp_path: Path) -> SiteDirs:
+    """A templates dir whose index.html shows its context, and a static dir with test.txt."""
+    templates_dir = tmp_path / "web"
+    static_dir = tmp_path / "static"
+    templates_dir.mkdir()
+    static_dir.mkdir()
+    (templates_dir / "index.html").write_text(CONTEXT_TEMPLATE)
+    (static_dir / "test.txt").write_text(STATIC_TEXT)
+    return SiteDirs(templates_dir, static_dir)
+
+
+def page_context(html: str) -> dict[str, object]:
+    """The context a page made from CONTEXT_TEMPLATE was rendered with."""
+    found = _CONTEXT.search(html)
+    assert found is not None, f"no context in page: {html[:200]!r}"
+    return json.loads(found.group(1))
+
+
+# -- a fake UDP game server ------------------------------------------------------------------
+
+
+class _Recorder(asyncio.DatagramProtocol):
+    def __init__(self, received: asyncio.Queue[tuple[bytes, tuple[str, int]]]) -> None:
+        self.received = received
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.received.put_nowait((data, addr))
+
+
+@dataclass
+class FakeServer:
+    """Records every datagram; a test answers by hand with `send`."""
+
+    address: tuple[str, int]
+    transport: asyncio.DatagramTransport
+    received: asyncio.Queue[tuple[bytes, tuple[str, int]]]
+
+    async def next(self, timeout: float = 5.0) -> tuple[dict[str, object], tuple[str, int]]:
+        data, addr = await asyncio.wait_for(self.received.get(), timeout)
+        return json.loads(data), addr
+
+    def send(self, message: dict[str, object] | bytes, addr: tuple[str, int]) -> None:
+        data = message if isinstance(message, bytes) else json.dumps(message).encode()
+        self.transport.sendto(data, addr)
+
+
+@pytest.fixture
+async def fake_server() -> AsyncIterator[FakeServer]:
+    loop = asyncio.get_running_loop()
+    received: asyncio.Queue[tuple[bytes, tuple[str, int]]] = asyncio.Queue()
+    transport, _ = await loop.create_datagram_endpoint(
+        lambda: _Recorder(received), local_addr=("127.0.0.1", 0)
+    )
+    host, port = transport.get_extra_info("sockname")[:2]
+    try:
+        yield FakeServer((host, port), transport, received)
+    finally:
+        transport.close()
+
+
+# -- the real UDP game server ------------------------------------------------------------------
+
+
+@pytest.fixture
+def udp_server() -> Iterator[tuple[str, int]]:
+    """The real server (server.udp) on a free loopback port; yields its address."""
+    from server.udp import ServerSettings, start_server
+
+    running = start_server(ServerSettings(host="127.0.0.1", port=0))
+    try:
+        yield running.address
+    finally:
+        running.stop()

@@ -1,0 +1,355 @@
+// static/js/prediction.js: hold and lock bookkeeping (rules.md "Hold", "Locks") and the
+// reconciliation of docs/protocol.md, checked against a small model of the server's rules.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import {
+  Field, HEIGHT, applyLock, bagSequence, drop, move, rotate,
+} from '../../static/js/engine.js';
+import { Prediction } from '../../static/js/prediction.js';
+
+const EMPTY_ROWS = Array(HEIGHT).fill('..........');
+const SEQUENCE = bagSequence(12345, 70);
+const PREVIEW = 14;
+
+// rules.md "Locks": the three cases the server accepts, as the server states them.
+function serverAccept(books, lock) {
+  const { next, hold } = books;
+  assert.equal(lock.piece, SEQUENCE[lock.i], `lock ${lock.n}: wrong_piece`);
+  if (lock.i === next) return { next: lock.i + 1, hold };
+  if (hold === null && lock.i === next + 1) return { next: lock.i + 1, hold: next };
+  if (hold !== null && lock.i === hold) return { next: next + 1, hold: next };
+  assert.fail(`lock ${lock.n}: out_of_order (i ${lock.i}, next ${next}, hold ${hold})`);
+}
+
+// A server message as the server would send it for a player whose books are given.
+function serverMessage({
+  rows = EMPTY_ROWS, next = 0, hold = null, ack = 0, rejected = null, score = 0,
+  command = 'game_flux', preview = PREVIEW, extra = {},
+} = {}) {
+  return {
+    timestamp: 1, command, user_blocks: rows, opponent_blocks: EMPTY_ROWS,
+    next_block: SEQUENCE.slice(next, next + preview), piece_index: next,
+    hold: hold === null ? null : SEQUENCE[hold], ack, rejected, user_score: score,
+    combo: -1, b2b: false, lines: 0, time_left: 1000, ...extra,
+  };
+}
+
+function started(options = {}) {
+  const prediction = new Prediction();
+  prediction.applyServer(serverMessage({ command: 'game_start', ...options }));
+  return prediction;
+}
+
+// Slide the piece in hand dx columns (as far as it goes), drop it and lock it.
+function placeAndLock(prediction, dx = 0) {
+  const field = prediction.board.field;
+  let state = prediction.active;
+  for (let k = 0; k < Math.abs(dx); k += 1) state = move(field, state, Math.sign(dx), 0) ?? state;
+  prediction.setActive(drop(field, state));
+  const lock = prediction.active;
+  prediction.lock(false);
+  return lock;
+}
+
+function snapshot(prediction) {
+  return {
+    field: prediction.board.field.toRows(), score: prediction.board.score,
+    active: prediction.active && { ...prediction.active }, locks: prediction.pendingLocks(99),
+    hold: prediction.holdPiece,
+  };
+}
+
+describe('the first server state', () => {
+  test('nothing is known before it', () => {
+    const prediction = new Prediction();
+    assert.equal(prediction.active, null);
+    assert.equal(prediction.board, null);
+    assert.deepEqual(prediction.pendingLocks(), []);
+    assert.throws(() => prediction.lock(false), /no piece in hand/);
+  });
+
+  test('pieces come from next_block by piece_index', () => {
+    const prediction = started({ next: 5 });
+    assert.deepEqual({ ...prediction.active }, { i: 5, piece: SEQUENCE[5], r: 0, x: 3, y: -2 });
+    assert.deepEqual(prediction.preview(5), SEQUENCE.slice(6, 11));
+    assert.deepEqual(prediction.preview(99), SEQUENCE.slice(6, 5 + PREVIEW));
+    assert.deepEqual({ ...prediction.board, field: null },
+      { field: null, combo: -1, b2b: false, lines: 0, score: 0 });
+  });
+
+  test('bad messages are refused and change nothing', () => {
+    const prediction = started();
+    placeAndLock(prediction);
+    const before = snapshot(prediction);
+    const bad = [
+      [serverMessage({ rows: EMPTY_ROWS.slice(1) }), /user_blocks/],
+      [serverMessage({ extra: { next_block: ['T', 'X'] } }), /next_block\[1\]/],
+      [serverMessage({ extra: { piece_index: -1 } }), /piece_index/],
+      [serverMessage({ extra: { ack: '1' } }), /ack/],
+      [serverMessage({ extra: { hold: 'Q' } }), /hold/],
+      [{ ...serverMessage(), command: 'game_end' }, /game_start or game_flux/],
+      [null, /game_start or game_flux/],
+    ];
+    for (const [message, error] of bad) {
+      assert.throws(() => prediction.applyServer(message), error);
+      assert.deepEqual(snapshot(prediction), before);
+    }
+  });
+});
+
+describe('locks', () => {
+  test('a lock is queued, applied to the predicted board, and the next piece spawns', () => {
+    const prediction = started();
+    const state = placeAndLock(prediction);
+    assert.deepEqual(prediction.pendingLocks(),
+      [{ n: 0, i: 0, piece: state.piece, r: state.r, x: state.x, y: state.y, spin: false }]);
+    const expected = applyLock({ ...prediction.board, field: Field.empty() },
+      { ...state, spin: false }).board.field;
+    assert.deepEqual(prediction.board.field.toRows(), expected.toRows());
+    assert.equal(prediction.active.i, 1);
+    assert.equal(prediction.active.piece, SEQUENCE[1]);
+  });
+
+  test('pendingLocks gives the oldest 8 by default', () => {
+    const prediction = started();
+    for (let k = 0; k < 10; k += 1) placeAndLock(prediction, [-4, 0, 4, -2, 2][k % 5]);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => lock.n), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(prediction.pendingLocks(20).length, 10);
+  });
+
+  test('a floating piece is not locked, and nothing changes', () => {
+    const prediction = started();
+    const before = snapshot(prediction);
+    assert.throws(() => prediction.lock(false), /floating/);
+    assert.deepEqual(snapshot(prediction), before);
+  });
+
+  test('the spin claim is "the last change was a rotation" unless given', () => {
+    const prediction = started({ next: SEQUENCE.indexOf('T') });
+    const field = prediction.board.field;
+    prediction.setActive(drop(field, prediction.active));
+    // A T flat on the floor turned clockwise kicks up one row and rests there.
+    prediction.setActive(rotate(field, prediction.active, 1));
+    assert.deepEqual({ ...prediction.active, i: 0 }, { i: 0, piece: 'T', r: 1, x: 2, y: 17 });
+    prediction.setActive(prediction.active); // no change: a rotation is still the last one
+    prediction.lock();
+    assert.equal(prediction.pendingLocks()[0].spin, true);
+
+    const moved = started();
+    moved.setActive(rotate(moved.board.field, moved.active, 1));
+    moved.setActive(move(moved.board.field, moved.active, -1, 0));
+    moved.setActive(drop(moved.board.field, moved.active));
+    moved.lock();
+    assert.equal(moved.pendingLocks()[0].spin, false);
+  });
+
+  test('setActive refuses another piece or a state that does not fit', () => {
+    const prediction = started();
+    const other = SEQUENCE[0] === 'T' ? 'I' : 'T';
+    assert.throws(() => prediction.setActive({ ...prediction.active, piece: other }), /piece/);
+    assert.throws(() => prediction.setActive({ ...prediction.active, y: 30 }), /does not fit/);
+  });
+
+  test('a piece not known yet leaves no piece in hand until the server names it', () => {
+    const prediction = started({ preview: 2 });
+    placeAndLock(prediction);
+    placeAndLock(prediction, 4);
+    assert.equal(prediction.active, null);
+    assert.deepEqual(prediction.preview(3), []);
+    prediction.applyServer(serverMessage({ next: 0, preview: 5 }));
+    assert.deepEqual({ ...prediction.active }, { i: 2, piece: SEQUENCE[2], r: 0, x: 3, y: -2 });
+    assert.equal(prediction.pendingLocks().length, 2);
+  });
+
+  test('a lock wholly above the visible field tops out: no piece in hand any more', () => {
+    const rows = ['GGGGGGGGG.', ...EMPTY_ROWS.slice(1)];
+    const prediction = started({ rows });
+    placeAndLock(prediction);
+    assert.equal(prediction.pendingLocks().length, 1);
+    assert.equal(prediction.toppedOut, true);
+    assert.equal(prediction.active, null);
+    assert.equal(prediction.canHold, false);
+    assert.throws(() => prediction.lock(false), /no piece in hand/);
+  });
+});
+
+describe('hold', () => {
+  test('all three cases name the indices the server accepts, in order', () => {
+    const prediction = started();
+    let books = { next: 0, hold: null };
+    const expected = [];
+    const steps = [
+      [false, 0], // case 1: the piece in hand
+      [true, 2], // case 2: slot empty, 1 held, 2 locked
+      [true, 1], // case 3: 3 in hand swapped with the held 1, which is locked
+      [false, 4], // case 1
+      [true, 3], // case 3 again: 5 goes into the slot, the held 3 is locked
+      [false, 6],
+    ];
+    steps.forEach(([useHold, i], k) => {
+      if (useHold) {
+        assert.equal(prediction.canHold, true);
+        assert.equal(prediction.hold(), true);
+        assert.equal(prediction.canHold, false);
+        assert.equal(prediction.hold(), false, 'one hold per piece');
+      }
+      assert.equal(prediction.active.i, i);
+      assert.equal(prediction.active.piece, SEQUENCE[i]);
+      placeAndLock(prediction, [-4, 0, 4][k % 3]);
+      expected.push(i);
+    });
+    const locks = prediction.pendingLocks();
+    assert.deepEqual(locks.map((lock) => lock.i), expected);
+    assert.deepEqual(locks.map((lock) => lock.n), [0, 1, 2, 3, 4, 5]);
+    for (const lock of locks) books = serverAccept(books, lock);
+    assert.deepEqual(books, { next: 7, hold: 5 });
+    assert.equal(prediction.holdPiece, SEQUENCE[5]);
+  });
+
+  test('the preview skips what the hold took', () => {
+    const prediction = started();
+    prediction.hold(); // slot: 0, hand: 1
+    assert.deepEqual(prediction.preview(2), SEQUENCE.slice(2, 4));
+    placeAndLock(prediction); // next: 2
+    prediction.hold(); // slot: 2, hand: 0
+    assert.equal(prediction.active.i, 0);
+    assert.deepEqual(prediction.preview(2), SEQUENCE.slice(3, 5));
+  });
+
+  test('the held piece spawns anew', () => {
+    const prediction = started();
+    prediction.setActive(move(prediction.board.field, prediction.active, -2, 0));
+    prediction.hold();
+    prediction.hold(); // refused: still the same piece
+    placeAndLock(prediction);
+    prediction.hold();
+    assert.deepEqual({ ...prediction.active }, { i: 0, piece: SEQUENCE[0], r: 0, x: 3, y: -2 });
+  });
+});
+
+describe('reconciliation', () => {
+  // Three locks made ahead of the server: pieces 0, 2 (1 held) and 3.
+  function ahead() {
+    const prediction = started();
+    const locks = [placeAndLock(prediction, -4)];
+    prediction.hold();
+    locks.push(placeAndLock(prediction, 0), placeAndLock(prediction, 4));
+    return { prediction, locks };
+  }
+
+  function fieldAfter(rows, states) {
+    let board = { field: Field.fromRows(rows), combo: -1, b2b: false, lines: 0, score: 0 };
+    for (const state of states) board = applyLock(board, { ...state, spin: false }).board;
+    return board.field.toRows();
+  }
+
+  test('acknowledged locks are dropped; the rest are replayed on the server board', () => {
+    const { prediction, locks } = ahead();
+    // The server applied the first lock, and its field differs from ours: garbage came in.
+    const rows = fieldAfter(['G.........', ...EMPTY_ROWS.slice(1)], locks.slice(0, 1));
+    prediction.setActive(move(prediction.board.field, prediction.active, 1, 0));
+    const hand = { ...prediction.active };
+    assert.equal(prediction.applyServer(serverMessage({ rows, next: 1, ack: 1, score: 40 })), true);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => lock.n), [1, 2]);
+    assert.deepEqual(prediction.board.field.toRows(), fieldAfter(rows, locks.slice(1)));
+    assert.equal(prediction.board.score, 40);
+    assert.deepEqual({ ...prediction.active }, hand, 'the piece in hand is kept');
+    assert.equal(prediction.diverged, false);
+    assert.equal(prediction.ack, 1);
+
+    prediction.applyServer(serverMessage({
+      rows: fieldAfter(rows, locks.slice(1)), next: 4, hold: 1, ack: 3,
+    }));
+    assert.deepEqual(prediction.pendingLocks(), []);
+    assert.deepEqual({ ...prediction.active }, hand);
+    placeAndLock(prediction);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => [lock.n, lock.i]), [[3, 4]]);
+  });
+
+  test('an older or repeated message does not roll the state back', () => {
+    const { prediction, locks } = ahead();
+    const acked2 = serverMessage({
+      rows: fieldAfter(EMPTY_ROWS, locks.slice(0, 2)), next: 3, hold: 1, ack: 2,
+    });
+    prediction.applyServer(acked2);
+    const after = snapshot(prediction);
+    const older = serverMessage({
+      rows: fieldAfter(EMPTY_ROWS, locks.slice(0, 1)), next: 1, ack: 1,
+    });
+    assert.equal(prediction.applyServer(older), false);
+    assert.deepEqual(snapshot(prediction), after);
+    assert.equal(prediction.applyServer(acked2), true);
+    assert.deepEqual(snapshot(prediction), after);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => lock.n), [2]);
+  });
+
+  test('rejected: the unacknowledged locks go and the server state is taken as it is', () => {
+    const { prediction, locks } = ahead();
+    const rows = fieldAfter(EMPTY_ROWS, locks.slice(0, 1));
+    prediction.applyServer(serverMessage({
+      rows, next: 1, ack: 1, rejected: { n: 1, reason: 'collision' },
+    }));
+    assert.deepEqual(prediction.pendingLocks(), []);
+    assert.deepEqual(prediction.board.field.toRows(), rows);
+    assert.equal(prediction.holdPiece, null);
+    assert.deepEqual({ ...prediction.active }, { i: 1, piece: SEQUENCE[1], r: 0, x: 3, y: -2 });
+    placeAndLock(prediction);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => [lock.n, lock.i]), [[1, 1]]);
+  });
+
+  test('a rejection keeps the index of a piece held before it', () => {
+    const { prediction, locks } = ahead();
+    prediction.applyServer(serverMessage({
+      rows: fieldAfter(EMPTY_ROWS, locks.slice(0, 2)), next: 3, hold: 1, ack: 2,
+      rejected: { n: 2, reason: 'floating' },
+    }));
+    assert.equal(prediction.holdPiece, SEQUENCE[1]);
+    assert.equal(prediction.hold(), true);
+    placeAndLock(prediction);
+    const [lock] = prediction.pendingLocks();
+    assert.deepEqual([lock.n, lock.i], [2, 1]);
+    assert.deepEqual(serverAccept({ next: 3, hold: 1 }, lock), { next: 4, hold: 3 });
+  });
+
+  test('the server naming books that our locks do not explain is a reset too', () => {
+    const { prediction } = ahead();
+    // ack beyond every lock we made (say, another tab of ours played on).
+    prediction.applyServer(serverMessage({ next: 9, ack: 7 }));
+    assert.deepEqual(prediction.pendingLocks(), []);
+    assert.equal(prediction.active.i, 9);
+    placeAndLock(prediction);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => lock.n), [7]);
+  });
+
+  test('a rejoin with a held piece: swappable only if its index is known', () => {
+    const unknown = started({ next: 9, hold: 4, ack: 7 });
+    assert.equal(unknown.holdPiece, SEQUENCE[4]);
+    assert.equal(unknown.canHold, false);
+
+    const known = started({ next: 9, hold: 4, ack: 7, extra: { hold_index: 4 } });
+    assert.equal(known.hold(), true);
+    placeAndLock(known);
+    assert.deepEqual(serverAccept({ next: 9, hold: 4 }, known.pendingLocks()[0]),
+      { next: 10, hold: 9 });
+  });
+
+  test('a lock the new field no longer fits stops the replay; the hand starts over', () => {
+    const { prediction } = ahead();
+    // Garbage filled the rows our second and third locks went into.
+    const rows = [...EMPTY_ROWS.slice(0, 12), ...Array(8).fill('GGGGGGGGG.')];
+    prediction.applyServer(serverMessage({ rows, next: 1, ack: 1 }));
+    assert.equal(prediction.diverged, true);
+    assert.deepEqual(prediction.board.field.toRows(), rows);
+    assert.equal(prediction.pendingLocks().length, 2, 'kept until the server rejects them');
+    assert.ok(prediction.board.field.fits(prediction.active));
+  });
+
+  test('a hand that no longer fits respawns', () => {
+    const prediction = started();
+    prediction.setActive(drop(prediction.board.field, prediction.active));
+    const rows = [...EMPTY_ROWS.slice(0, 15), ...Array(5).fill('GGGGGGGGG.')];
+    prediction.applyServer(serverMessage({ rows }));
+    assert.deepEqual({ ...prediction.active }, { i: 0, piece: SEQUENCE[0], r: 0, x: 3, y: -2 });
+  });
+});

@@ -1,0 +1,99 @@
+"""A plain UDP client that speaks exactly the seed's messages plus the documented extensions.
+
+Blocking sockets with timeouts: every wait is bounded, so a broken server fails a test instead of
+hanging it.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+from tests.bots import Bot
+
+
+class SeedClient:
+    def __init__(self, server: tuple[str, int], name: str, strategy: str = "best") -> None:
+        self.server = server
+        self.name = name
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.last_ts = 0  # our own timestamps: strictly increasing
+        self.newest_applied = 0  # the newest server timestamp applied (timestamp > now)
+        self.game: dict[str, Any] = {}
+        self.end: dict[str, Any] | None = None
+        self.bot = Bot(strategy=strategy)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def stamp(self) -> int:
+        self.last_ts = max(int(time.time() * 1000), self.last_ts + 1)
+        return self.last_ts
+
+    def send(self, msg: dict[str, Any] | bytes) -> None:
+        data = msg if isinstance(msg, bytes) else json.dumps(msg).encode()
+        self.sock.sendto(data, self.server)
+
+    def recv(self, timeout: float = 0.2) -> dict[str, Any] | None:
+        self.sock.settimeout(timeout)
+        try:
+            data, _ = self.sock.recvfrom(65536)
+        except TimeoutError:
+            return None
+        assert len(data) <= 1200, f"datagram of {len(data)} bytes"
+        msg = json.loads(data)
+        self._apply(msg)
+        return msg
+
+    def _apply(self, msg: dict[str, Any]) -> None:
+        command = msg.get("command")
+        if command == "game_end":
+            self.end = self.end or msg
+        elif command in ("game_start", "game_flux") and msg["timestamp"] > self.newest_applied:
+            self.newest_applied = msg["timestamp"]
+            self.game = {**self.game, **msg}
+            self.bot.learn(msg)
+
+    def connect(self, opponent: str | None = None, game_name: str | None = None) -> dict:
+        """Repeat `connect` until the match starts, as a seed client does; bounded."""
+        msg: dict[str, Any] = {"command": "connect", "self": self.name, "opponent": opponent}
+        if game_name is not None:
+            msg["game_name"] = game_name
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            self.send(msg)
+            reply = self.recv(0.3)
+            while reply is not None:
+                if reply["command"] in ("game_start", "waiting", "error"):
+                    if reply["command"] == "waiting":
+                        self.game.setdefault("game_name", reply["game_name"])
+                    if reply["command"] != "waiting":
+                        return reply
+                reply = self.recv(0.05)
+        raise AssertionError(f"{self.name}: no game_start within 10 s")
+
+    def flux(self, locks: list[dict] | None = None, **fields: Any) -> None:
+        msg = {
+            "timestamp": self.stamp(), "command": "game_flux",
+            "game_name": self.game["game_name"], "user_blocks": self.game.get("user_blocks"),
+            "opponent_blocks": self.game.get("opponent_blocks"), "power_used": None,
+            "user_score": self.game.get("user_score", 0), "powers_available": [],
+            "token": self.game.get("token"), "locks": locks if locks is not None else [],
+            **fields,
+        }
+        self.send(msg)
+
+    def play_step(self) -> None:
+        """Lock one more piece if the last ones were acknowledged, then send all unacked."""
+        if self.end is None and len(self.bot.unacked) < 3:
+            self.bot.next_lock()
+        self.flux(self.bot.unacked)
+
+    def drain(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.recv(max(0.01, min(0.05, deadline - time.monotonic())))

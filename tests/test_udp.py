@@ -1,0 +1,206 @@
+"""Whole matches over real UDP on loopback, against the threaded server."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from server.udp import RunningServer, ServerSettings, start_server
+from tests.seed_client import SeedClient
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    started: list[RunningServer] = []
+
+    def _start(**settings: float) -> tuple[str, int]:
+        running = start_server(ServerSettings(host="127.0.0.1", port=0, **settings))
+        started.append(running)
+        return running.address
+
+    yield _start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def clients() -> Iterator:
+    made: list[SeedClient] = []
+
+    def _make(server: tuple[str, int], name: str, strategy: str = "best") -> SeedClient:
+        client = SeedClient(server, name, strategy)
+        made.append(client)
+        return client
+
+    yield _make
+    for client in made:
+        client.close()
+
+
+def pair(alice: SeedClient, bob: SeedClient) -> None:
+    alice.send({"command": "connect", "self": alice.name, "opponent": bob.name})
+    assert alice.recv(2)["command"] == "waiting"
+    assert bob.connect(alice.name)["command"] == "game_start"
+    assert alice.connect(bob.name)["command"] == "game_start"
+
+
+def play_until_end(players: list[SeedClient], seconds: float, step: float = 0.03) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not all(p.end for p in players):
+        for player in players:
+            player.play_step() if player.end is None else player.flux()
+            player.drain(step)
+    assert all(p.end for p in players), "the match did not end in time"
+
+
+def test_time_up_whole_match(serve, clients):
+    server = serve(match_seconds=3)
+    alice, bob = clients(server, "alice"), clients(server, "bob")
+    pair(alice, bob)
+    play_until_end([alice, bob], seconds=10)
+    assert alice.end["reason"] == bob.end["reason"] == "time_up"
+    assert alice.end["score"] == bob.end["score"]
+    scores = alice.end["score"]
+    assert alice.bot.score_matches(scores["alice"]) and bob.bot.score_matches(scores["bob"])
+    expected = None if scores["alice"] == scores["bob"] else max(scores, key=scores.get)
+    assert alice.end["winner"] == bob.end["winner"] == expected
+    assert alice.bot.board.locks_applied > 5  # they really played
+
+
+def test_top_out_whole_match(serve, clients):
+    server = serve()
+    alice, bob = clients(server, "alice"), clients(server, "bob", strategy="tower")
+    pair(alice, bob)
+    play_until_end([alice, bob], seconds=15)
+    assert alice.end["reason"] == bob.end["reason"] == "top_out"
+    assert alice.end["winner"] == bob.end["winner"] == "alice"
+
+
+def test_disconnect_whole_match(serve, clients):
+    server = serve(disconnect_seconds=1)
+    alice, bob = clients(server, "alice"), clients(server, "bob")
+    pair(alice, bob)
+    deadline = time.monotonic() + 5
+    while alice.end is None and time.monotonic() < deadline:
+        alice.play_step()  # bob has gone silent
+        alice.drain(0.05)
+    assert alice.end["reason"] == "disconnect" and alice.end["winner"] == "alice"
+    assert alice.game["opponent_away"] is True
+    bob.drain(0.3)
+    assert bob.end is not None and bob.end["winner"] == "alice"
+
+
+def test_plain_seed_clients_without_tokens(serve, clients):
+    """Exactly the seed's messages plus locks: the seat is found by source address."""
+    server = serve(match_seconds=2)
+    alice, bob = clients(server, "alice"), clients(server, "bob")
+    pair(alice, bob)
+    alice.game.pop("token")
+    bob.game.pop("token")
+    play_until_end([alice, bob], seconds=8)
+    assert alice.end["reason"] == "time_up" and alice.bot.board.locks_applied > 3
+    assert alice.bot.score_matches(alice.end["score"]["alice"])
+
+
+def test_forged_stale_duplicated_and_reordered(serve, clients):
+    server = serve()
+    alice, bob = clients(server, "alice"), clients(server, "bob")
+    pair(alice, bob)
+    empty = ["." * 10] * 20
+    alice.flux(user_score=999999, user_blocks=["GGGGGGGGG."] * 20, powers_available=["nuke"])
+    alice.drain(0.2)
+    assert alice.game["user_score"] == 0 and alice.game["user_blocks"] == empty
+    # An old datagram carrying a lock arrives after a newer one: it changes nothing.
+    first = alice.bot.next_lock()
+    old = {"timestamp": alice.stamp(), "command": "game_flux", "game_name": alice.game["game_name"],
+           "token": alice.game["token"], "locks": [first]}
+    alice.flux([])
+    alice.send(json.dumps(old).encode())
+    alice.drain(0.2)
+    assert alice.game["ack"] == 0 and alice.game["user_blocks"] == empty
+    # The same lock, sent three times in fresh datagrams, applies once.
+    for _ in range(3):
+        alice.flux([first])
+    alice.drain(0.3)
+    assert alice.game["ack"] == 1
+    assert alice.game["user_blocks"] == alice.bot.board.field.to_rows() != empty
+    bob.drain(0.1)
+    assert bob.game["opponent_blocks"] == alice.game["user_blocks"]  # pushed, unasked
+
+
+def test_garbage_while_a_match_runs(serve, clients):
+    server = serve(match_seconds=3)
+    alice, bob = clients(server, "alice"), clients(server, "bob")
+    pair(alice, bob)
+    rng = random.Random(7)
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    stranger.bind(("127.0.0.1", 0))
+    stranger.settimeout(0.5)
+    garbage = [b"\xff" * 40, b"[" * 1000, b"{}" * 10, b"x" * 1500, b'{"command":"nuke"}',
+               json.dumps({"timestamp": 1, "command": "game_flux",
+                           "game_name": alice.game["game_name"], "locks": "all"}).encode(),
+               json.dumps({"timestamp": 2**60, "command": "game_flux",
+                           "game_name": alice.game["game_name"]}).encode()]
+    garbage += [rng.randbytes(rng.randint(20, 300)) for _ in range(20)]
+    replies = 0
+    try:
+        for data in garbage:
+            stranger.sendto(data, server)
+            try:
+                reply, _ = stranger.recvfrom(65536)
+            except TimeoutError:
+                continue  # silence is allowed when an error would be larger than the request
+            replies += 1
+            assert len(reply) <= len(data) and json.loads(reply)["command"] == "error"
+            alice.play_step()
+            alice.drain(0.01)
+    finally:
+        stranger.close()
+    assert replies >= len(garbage) // 2
+    play_until_end([alice, bob], seconds=10)
+    assert alice.end["reason"] == "time_up"
+    assert alice.bot.score_matches(alice.end["score"]["alice"])
+
+
+def test_cli_server_prints_address_and_stops_on_sigterm():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "server", "--port", "0", "--match-seconds", "5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("listening on udp://127.0.0.1:")
+        port = int(line.rsplit(":", 1)[1])
+        client = SeedClient(("127.0.0.1", port), "alice")
+        try:
+            client.send({"command": "connect", "self": "alice", "opponent": "bob"})
+            assert client.recv(2)["command"] == "waiting"
+        finally:
+            client.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+@pytest.mark.parametrize("argv", [["--port", "70000"], ["--match-seconds", "-1"],
+                                  ["--match-seconds", "soon"], ["--port", "x"]])
+def test_cli_rejects_bad_flags(argv):
+    result = subprocess.run([sys.executable, "-m", "server.cli", "server", *argv],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "error:" in result.stderr

@@ -1,5 +1,10 @@
 """The one exception tree of the server: every error it raises on purpose derives from here."""
 
+# docs/rules.md "Locks" and "Effects and when they apply": the reasons a lock is rejected with.
+LOCK_REJECTIONS = frozenset(
+    {"wrong_piece", "out_of_order", "collision", "floating", "unreachable", "unknown_effect"}
+)
+
 
 class BlockAttackError(Exception):
     """Base of every error the server raises on purpose."""
@@ -27,7 +32,3 @@ class IllegalLock(BlockAttackError):
 
 class InvalidState(BlockAttackError):
     """A move the state machine does not allow."""
-
-
-# docs/rules.md "Locks": the reasons a lock is rejected with.
-LOCK_REJECTIONS = frozenset({"wrong_piece", "out_of_order", "collision", "floating", "unreachable"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from server.errors import ProtocolError
@@ -20,7 +20,7 @@ from server.protocol import Connect
 
 @dataclass(frozen=True)
 class LobbySettings:
-    match: MatchSettings = MatchSettings()
+    match: MatchSettings = field(default_factory=MatchSettings)
     max_matches: int = 10_000  # waiting and running together; memory stays bounded
 
 

@@ -184,7 +184,7 @@ class Match:
             try:
                 result = board.apply_lock(lock, self.sequence)
             except IllegalLock as exc:
-                return {"n": lock.n, "reason": exc.reason}, changed
+                return {"n": lock.n, "i": lock.index, "reason": exc.reason}, changed
             changed = True
             if result.topped_out:
                 self._end(EndReason.TOP_OUT, loser=seat, now=now)
@@ -293,10 +293,11 @@ class Match:
         board = seat.board
         opponent = self.opponent_of(seat)
         other = opponent.board if opponent else Board()
+        preview = self.sequence.preview(board.next_index, self.settings.preview)
         return {
             "user_blocks": board.field.to_rows(),
             "opponent_blocks": other.field.to_rows(),
-            "next_block": [str(p) for p in self.sequence.preview(board.next_index, self.settings.preview)],
+            "next_block": [str(piece) for piece in preview],
             "time_left": self.time_left(now),
             "user_score": board.score,
             "opponent_score": other.score,
@@ -304,6 +305,7 @@ class Match:
             "ack": board.locks_applied,
             "piece_index": board.next_index,
             "hold": str(board.hold[1]) if board.hold else None,
+            "hold_index": board.hold[0] if board.hold else None,
             "combo": board.combo,
             "b2b": board.b2b,
             "lines": board.lines,

@@ -10,10 +10,10 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from server.field import HEIGHT, X_BIAS, Y_BIAS, Field
+from server.field import HEIGHT, WIDTH, X_BIAS, Y_BIAS, Field
 from server.pieces import CELLS, KICKS, ROTATIONS, SPAWN_X, SPAWN_Y, Piece, PieceState
 
-_XS: Final = range(-X_BIAS, 10)  # every x at which some cell of a box can be inside the field
+_XS: Final = range(-X_BIAS, WIDTH)  # every x at which some cell of a box can be inside the field
 _FIT_RANGE: Final = (1 << (Y_BIAS + HEIGHT)) - 1  # bits of y = -Y_BIAS..19
 _DIRECTIONS: Final = (1, -1)
 
@@ -23,7 +23,7 @@ def spawn(piece: Piece) -> PieceState:
 
 
 def _fits(columns: tuple[int, ...], piece: Piece, r: int, x: int, y: int) -> bool:
-    if not (-X_BIAS <= x < 10 and -Y_BIAS <= y < HEIGHT):
+    if not (-X_BIAS <= x < WIDTH and -Y_BIAS <= y < HEIGHT):
         return False  # every cell of the box would be outside the field
     bit = y + Y_BIAS
     return not any(columns[x + dx + X_BIAS] >> (bit + dy) & 1 for dx, dy in CELLS[piece][r])
@@ -79,7 +79,7 @@ class ReachMap(Container[PieceState]):
     def __contains__(self, state: object) -> bool:
         if not isinstance(state, PieceState) or state.piece is not self.piece:
             return False
-        if not (-X_BIAS <= state.x < 10 and -Y_BIAS <= state.y < HEIGHT):
+        if not (-X_BIAS <= state.x < WIDTH and -Y_BIAS <= state.y < HEIGHT):
             return False
         mask = self.masks[state.r * len(_XS) + state.x + X_BIAS]
         return bool(mask >> (state.y + Y_BIAS) & 1)

@@ -115,7 +115,7 @@ class PieceState:
     def __post_init__(self) -> None:
         if not isinstance(self.piece, Piece):
             raise ValueError(f"piece: expected a Piece, got {self.piece!r}")
-        if self.r not in range(ROTATIONS):
+        if type(self.r) is not int or not 0 <= self.r < ROTATIONS:
             raise ValueError(f"r: expected 0..3, got {self.r!r}")
 
     def cells(self) -> tuple[Cell, ...]:

@@ -97,13 +97,13 @@ def _int(obj: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int:
 
 
 def _optional_str(
-    obj: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str], reason: str = "bad_field"
+    obj: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str]
 ) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ProtocolError(reason, f"{where}.{key}: invalid")
+        raise ProtocolError("bad_field", f"{where}.{key}: invalid")
     return value
 
 
@@ -191,7 +191,9 @@ def _parse_leave(obj: Mapping[str, Any]) -> Leave:
         raise ProtocolError("bad_field", "leave.intent: expected forfeit or closed")
     return Leave(
         timestamp=_int(obj, "timestamp", "leave", 0, MAX_TIMESTAMP),
-        game_name=_required(_optional_str(obj, "game_name", "leave", _GAME_NAME), "leave.game_name"),
+        game_name=_required(
+            _optional_str(obj, "game_name", "leave", _GAME_NAME), "leave.game_name"
+        ),
         token=_optional_str(obj, "token", "leave", _TOKEN),
         intent=LeaveIntent(intent),
     )

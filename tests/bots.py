@@ -3,6 +3,7 @@ would after playing its moves, and keep the bookkeeping a real client keeps."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from server.bag import PieceSequence
@@ -19,7 +20,7 @@ def _evaluate(rows: list[str], lines: int) -> float:
         top = next((y for y, cell in enumerate(column) if cell != "."), 20)
         heights.append(20 - top)
         holes += sum(1 for cell in column[top:] if cell == ".")
-    bumpiness = sum(abs(a - b) for a, b in zip(heights, heights[1:], strict=False))
+    bumpiness = sum(abs(a - b) for a, b in itertools.pairwise(heights))
     return -0.51 * sum(heights) + 0.76 * lines - 0.36 * holes - 0.18 * bumpiness
 
 

@@ -73,7 +73,7 @@ def test_challenge_pairs_two_players_and_starts():
     h = Harness()
     alice, bob = h.start()
     assert alice["command"] == bob["command"] == "game_start"
-    assert SEED_FIELDS <= alice.keys() and SEED_FIELDS <= bob.keys()
+    assert alice.keys() >= SEED_FIELDS and bob.keys() >= SEED_FIELDS
     assert alice["game_name"] == bob["game_name"] and len(alice["game_name"]) == 22
     assert (alice["self"], alice["opponent"]) == ("alice", "bob")
     assert (bob["self"], bob["opponent"]) == ("bob", "alice")
@@ -88,10 +88,9 @@ def test_connect_is_idempotent():
     first = h.only(ALICE, {"command": "connect", "self": "alice", "opponent": "bob"})
     again = h.only(ALICE, {"command": "connect", "self": "alice", "opponent": "bob"})
     assert first["game_name"] == again["game_name"] and again["timestamp"] > first["timestamp"]
-    alice, bob = dict(h.send(BOB, {"command": "connect", "self": "bob", "opponent": "alice"})
-                      ).values()
+    started = dict(h.send(BOB, {"command": "connect", "self": "bob", "opponent": "alice"}))
     retry = h.only(BOB, {"command": "connect", "self": "bob", "opponent": "alice"})
-    assert retry["command"] == "game_start" and retry["game_name"] == bob["game_name"]
+    assert retry["command"] == "game_start" and retry["game_name"] == started[BOB]["game_name"]
     assert len(h.service.lobby.matches) == 1
 
 
@@ -188,7 +187,7 @@ def test_illegal_lock_is_rejected_with_reason_and_changes_nothing():
     piece = alice["next_block"][0]
     floating = {"n": 0, "i": 0, "piece": piece, "r": 0, "x": 3, "y": 5}
     reply = dict(h.flux(ALICE, alice, locks=[floating]))[ALICE]
-    assert reply["rejected"] == {"n": 0, "reason": "floating"}
+    assert reply["rejected"] == {"n": 0, "i": 0, "reason": "floating"}
     assert reply["ack"] == 0 and reply["user_blocks"] == ["." * 10] * 20
     wrong = {"n": 0, "i": 0, "piece": "O" if piece != "O" else "I", "r": 0, "x": 3, "y": 18}
     reply = dict(h.flux(ALICE, alice, locks=[wrong]))[ALICE]

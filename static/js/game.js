@@ -3,7 +3,7 @@
 import { drop, move, rotate } from './engine.js';
 
 export const LOCK_DELAY_MS = 500;
-export const MAX_LOCK_RESETS = 15; // guideline "extended placement": 15 moves, then it locks
+export const MAX_LOCK_RESETS = 15; // guideline "extended placement": 15 resets per row reached
 const LEVEL_EVERY_MS = 30000; // gravity speeds up every 30 s of match time
 const MAX_LEVEL = 15;
 
@@ -41,7 +41,7 @@ export class LocalGame {
     }
     if (this.#grounded()) {
       this.lockTimer += dt;
-      if (this.lockTimer >= LOCK_DELAY_MS || this.resets >= MAX_LOCK_RESETS) this.#lock();
+      if (this.lockTimer >= LOCK_DELAY_MS) this.#lock();
     }
   }
 

@@ -96,6 +96,7 @@ function onStart(msg) {
   setUrl(`${config.basePath}m/${encodeURIComponent(msg.game_name)}`);
   hud.hit('');
   showView(document, 'match');
+  timer.draw(); // names and fields at once, not one animation frame later
   timer.start();
 }
 

@@ -19,7 +19,7 @@ export class Match {
    * start: the game_start message; send(msg) → true if it went out; stamp() → a client
    * timestamp; total: the match length in ms if known (a rejoin), else start.time_left.
    */
-  constructor(start, { settings, send, stamp, total = null, now }) {
+  constructor(start, { settings, send, stamp, total = null, now, warn = console.warn }) {
     this.gameName = start.game_name;
     this.token = start.token;
     this.self = start.self;
@@ -27,6 +27,7 @@ export class Match {
     this.total = total ?? start.time_left;
     this.send = send;
     this.stamp = stamp;
+    this.warn = warn;
     this.now = now;
     this.prediction = new Prediction();
     this.handling = new Handling(settings);
@@ -46,7 +47,7 @@ export class Match {
     try {
       this.prediction.applyServer(msg);
     } catch (error) {
-      console.warn('ignored a server message:', error.message);
+      this.warn(`ignored a server message: ${error.message}`);
       return false;
     }
     if (isRows(msg.opponent_blocks)) this.opponentRows = msg.opponent_blocks;

@@ -107,6 +107,19 @@ function label(ctx, text, x, y, size, align = 'left', color = '#9fb0d0') {
   ctx.fillText(text, x, y);
 }
 
+function drawPanel(ctx, x, y, w, h, cell) {
+  ctx.fillStyle = 'rgba(20, 30, 52, 0.75)';
+  ctx.fillRect(x, y, w, h);
+  ctx.strokeStyle = '#26324d';
+  ctx.lineWidth = Math.max(1, Math.round(cell / 16));
+  ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+}
+
+// Cell size for a grid of cols × rows in width × height pixels, leaving room for the border.
+function cellSize(width, height, cols, rows) {
+  return Math.max(2, Math.floor(Math.min((width - 4) / cols, (height - 4) / rows)));
+}
+
 /**
  * The player's field with hold (left) and next pieces (right).
  * view: {field (engine Field), active, ghost (states or null), hold, canHold, next: [letters]}
@@ -115,7 +128,7 @@ export function drawPlayer(canvas, view) {
   const { ctx, width, height } = fitCanvas(canvas);
   const cols = WIDTH + 2 * SIDE;
   const rows = HEIGHT + SHOWN_HIDDEN;
-  const cell = Math.max(2, Math.floor(Math.min(width / cols, height / rows)));
+  const cell = cellSize(width, height, cols, rows);
   const left = Math.floor((width - cols * cell) / 2);
   const x0 = left + SIDE * cell;
   const y0 = Math.floor((height - rows * cell) / 2) + SHOWN_HIDDEN * cell;
@@ -127,15 +140,18 @@ export function drawPlayer(canvas, view) {
   const mini = Math.max(2, Math.floor(cell * 0.8));
   const boxW = (SIDE - 1) * cell;
   const textSize = Math.max(9, Math.round(cell * 0.7));
-  label(ctx, 'HOLD', left + cell / 2, y0, textSize);
+  const pad = Math.round(cell * 0.4);
+  const hx = left + Math.round(cell / 2);
+  drawPanel(ctx, hx, y0, boxW, 4.4 * cell, cell);
+  label(ctx, 'HOLD', hx + pad, y0 + pad, textSize);
   if (view.hold) {
-    drawMini(ctx, left + cell / 2, y0 + cell, boxW, 3 * cell, view.hold, mini,
-      view.canHold ? 1 : 0.35);
+    drawMini(ctx, hx, y0 + cell, boxW, 3.4 * cell, view.hold, mini, view.canHold ? 1 : 0.35);
   }
-  const nx = x0 + WIDTH * cell + cell / 2;
-  label(ctx, 'NEXT', nx, y0, textSize);
+  const nx = x0 + WIDTH * cell + Math.round(cell / 2);
+  drawPanel(ctx, nx, y0, boxW, (1.4 + PREVIEW_COUNT * 2.8) * cell, cell);
+  label(ctx, 'NEXT', nx + pad, y0 + pad, textSize);
   view.next.slice(0, PREVIEW_COUNT).forEach((piece, k) => {
-    drawMini(ctx, nx, y0 + cell + k * 2.8 * cell, boxW, 2.8 * cell, piece, mini, 1);
+    drawMini(ctx, nx, y0 + 1.2 * cell + k * 2.8 * cell, boxW, 2.8 * cell, piece, mini, 1);
   });
 }
 
@@ -143,9 +159,9 @@ export function drawPlayer(canvas, view) {
 export function drawOpponent(canvas, view) {
   const { ctx, width, height } = fitCanvas(canvas);
   const header = 1.6;
-  const cell = Math.max(2, Math.floor(Math.min(width / WIDTH, height / (HEIGHT + header))));
+  const cell = cellSize(width, height, WIDTH, HEIGHT + header);
   const x0 = Math.floor((width - WIDTH * cell) / 2);
-  const y0 = Math.floor(height - HEIGHT * cell);
+  const y0 = Math.floor(height - HEIGHT * cell - 2);
   label(ctx, view.name ?? '', x0 + (WIDTH * cell) / 2, Math.max(0, y0 - header * cell),
     Math.max(9, Math.round(cell * 1.05)), 'center', '#e6ecff');
   drawWell(ctx, x0, y0, cell);

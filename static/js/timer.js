@@ -6,7 +6,7 @@ const MAX_CATCH_UP_MS = 250;
 
 export class Timer {
   /** update(stepMs) runs once per step; draw() once per animation frame. */
-  constructor({ update, draw }, { raf = globalThis.requestAnimationFrame } = {}) {
+  constructor({ update, draw }, { raf = (fn) => globalThis.requestAnimationFrame(fn) } = {}) {
     this.update = update;
     this.draw = draw;
     this.raf = raf;

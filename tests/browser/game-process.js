@@ -1,0 +1,67 @@
+// Test helpers: run `block-attack play` on loopback for one test file, and find Chromium.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const READY = /^open (http:\/\/\S+)$/m;
+const START_TIMEOUT_MS = 30000;
+
+/** Start the server and bridge together; resolves {url, stop()} once the CLI prints its URL. */
+export function startGame(matchSeconds = 20) {
+  const cli = path.join(ROOT, '.venv', 'bin', 'block-attack');
+  const args = ['play', '--host', '127.0.0.1', '--port', '0', '--match-seconds',
+    String(matchSeconds), '--disconnect-seconds', '10'];
+  const child = spawn(cli, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`block-attack play did not start:\n${output}`));
+    }, START_TIMEOUT_MS);
+    const read = (chunk) => {
+      output += chunk;
+      const found = READY.exec(output);
+      if (found) {
+        clearTimeout(timer);
+        resolve({ url: found[1], stop, output: () => output });
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', read);
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`block-attack play exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** A Chromium binary: $CHROMIUM_PATH, else the first chromium on $PATH (Debian's package). */
+export function findChromium() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const names = ['chromium', 'chromium-browser', 'google-chrome'];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  throw new Error('Chromium not found: install it or set CHROMIUM_PATH');
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];

@@ -1,0 +1,95 @@
+"""The shared vectors: fresh (equal to what the generator writes now) and true of the core."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.bag import PieceSequence
+from server.board import place_piece
+from server.field import Field
+from server.movement import rotate
+from server.pieces import Piece, PieceState
+from server.rng import Mulberry32
+from tests.vectors.generate import VECTOR_FILES, render
+
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def load(name: str) -> list[Any]:
+    return json.loads((VECTORS / name).read_text(encoding="utf-8"))
+
+
+def state_of(obj: dict[str, Any]) -> PieceState:
+    return PieceState(Piece(obj["piece"]), obj["r"], obj["x"], obj["y"])
+
+
+@pytest.mark.parametrize("name", sorted(VECTOR_FILES))
+def test_vector_file_is_fresh(name: str) -> None:
+    # Regenerate with: python -m tests.vectors.generate
+    assert (VECTORS / name).read_text(encoding="utf-8") == render(VECTOR_FILES[name]())
+
+
+def test_minimum_coverage() -> None:
+    rotations, locks = load("rotation.json"), load("locks.json")
+    assert len(rotations) >= 60
+    assert {case["state"]["piece"] for case in rotations} == set("IJLOSTZ")
+    assert any(case["result"] is None for case in rotations)
+    after = [case["after"] for case in locks]
+    assert {a["lines_cleared"] for a in after} == {0, 1, 2, 3, 4}
+    assert {(a["spin"], a["lines_cleared"]) for a in after} >= {
+        ("tspin", 0), ("tspin", 1), ("tspin", 2), ("tspin", 3), ("mini", 0), ("mini", 1)
+    }  # fmt: skip
+    assert max(a["combo"] for a in after) >= 9
+    assert any(a["perfect_clear"] for a in after) and any(a["topped_out"] for a in after)
+    assert any(case["before"]["lines"] >= 10 for case in locks)
+
+
+@pytest.mark.parametrize("case", load("rng.json"), ids=lambda case: str(case["seed"]))
+def test_rng(case: dict[str, Any]) -> None:
+    draws, below = Mulberry32(case["seed"]), Mulberry32(case["seed"])
+    assert [draws.next_u32() for _ in case["u32"]] == case["u32"]
+    n = case["below"]["n"]
+    assert [below.below(n) for _ in case["below"]["values"]] == case["below"]["values"]
+
+
+@pytest.mark.parametrize("case", load("bag.json"), ids=lambda case: str(case["seed"]))
+def test_bag(case: dict[str, Any]) -> None:
+    pieces = case["pieces"]
+    assert "".join(PieceSequence(case["seed"]).preview(0, len(pieces))) == pieces
+
+
+@pytest.mark.parametrize("case", load("rotation.json"), ids=lambda case: case["name"])
+def test_rotation(case: dict[str, Any]) -> None:
+    field = Field.from_rows(case["field"])
+    turned = rotate(field, state_of(case["state"]), case["dir"])
+    expected = case["result"]
+    assert turned == (None if expected is None else state_of(expected))
+
+
+@pytest.mark.parametrize("case", load("locks.json"), ids=lambda case: case["name"])
+def test_lock(case: dict[str, Any]) -> None:
+    before, lock, after = case["before"], case["lock"], case["after"]
+    placement = place_piece(
+        Field.from_rows(before["field"]),
+        state_of(lock),
+        lock["spin"],
+        before["combo"],
+        before["b2b"],
+        before["lines"],
+    )
+    outcome = placement.outcome
+    assert {
+        "field": placement.field.to_rows(),
+        "combo": outcome.combo,
+        "b2b": outcome.b2b,
+        "lines": before["lines"] + outcome.lines,
+        "score": before["score"] + outcome.score,
+        "lines_cleared": outcome.lines,
+        "spin": str(outcome.spin),
+        "score_delta": outcome.score,
+        "attack": outcome.attack,
+        "perfect_clear": outcome.perfect_clear,
+        "topped_out": placement.topped_out,
+    } == after

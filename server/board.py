@@ -4,6 +4,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from server.bag import PieceSequence
+from server.effects import Effect, apply_effect, cancel_garbage
 from server.errors import IllegalLock, InvalidState
 from server.field import Field
 from server.movement import is_resting, reach_map, reachable_by_rotation
@@ -22,6 +23,7 @@ class Lock:
     x: int
     y: int
     spin: bool = False  # the claim that the last successful action was a rotation
+    fx: int = 0  # id of the last effect the client applied before this lock
 
     @property
     def state(self) -> PieceState:
@@ -30,9 +32,11 @@ class Lock:
 
 @dataclass(frozen=True, slots=True)
 class LockResult:
-    outcome: LockOutcome
+    outcome: LockOutcome | None  # None: effects due before the lock topped the player out
     topped_out: bool
     held: bool  # this lock implied a hold
+    sent: int = 0  # garbage lines the attack sends after cancelling incoming garbage
+    applied: tuple[Effect, ...] = ()  # effects applied just before the lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,42 @@ class Board:
     score: int = 0
     locks_applied: int = 0
     topped_out: bool = False
+    fx: int = 0  # id of the last effect applied to the field
+    incoming: tuple[Effect, ...] = ()  # effects received, not applied yet: ids fx+1, fx+2, …
+
+    @property
+    def last_effect_id(self) -> int:
+        return self.fx + len(self.incoming)
+
+    def receive(self, effect: Effect) -> None:
+        """Queue an effect; it waits for a lock boundary (or the server's grace period)."""
+        if effect.id != self.last_effect_id + 1:
+            raise InvalidState(f"effect {effect.id}, expected {self.last_effect_id + 1}")
+        self.incoming += (effect,)
+
+    def apply_effects(self, through: int) -> tuple[tuple[Effect, ...], bool]:
+        """Apply the incoming effects up to id ``through`` now; returns (applied, topped out)."""
+        field, applied, topped = self._with_effects(through)
+        self._commit_effects(field, applied, topped)
+        return applied, topped
+
+    def _with_effects(self, through: int) -> tuple[Field, tuple[Effect, ...], bool]:
+        field, applied = self.field, []
+        for effect in self.incoming:
+            if effect.id > through:
+                break
+            result = apply_effect(field, effect)
+            field = result.field
+            applied.append(effect)
+            if result.topped_out:
+                return field, tuple(applied), True
+        return field, tuple(applied), False
+
+    def _commit_effects(self, field: Field, applied: tuple[Effect, ...], topped: bool) -> None:
+        self.field = field
+        self.fx += len(applied)
+        self.incoming = self.incoming[len(applied) :]
+        self.topped_out = self.topped_out or topped
 
     def current_piece(self, sequence: PieceSequence) -> Piece:
         """The piece in hand: the next unconsumed one of the sequence."""
@@ -94,14 +134,23 @@ class Board:
             raise InvalidState("this board has topped out; it takes no more locks")
         if lock.n != self.locks_applied:
             raise IllegalLock("out_of_order", f"lock {lock.n}, expected {self.locks_applied}")
+        if lock.fx > self.last_effect_id:
+            raise IllegalLock("unknown_effect", f"fx {lock.fx}, newest {self.last_effect_id}")
         next_index, held_index, held = self._deduce_hold(lock)
         if sequence[lock.index] is not lock.piece:
             raise IllegalLock(
                 "wrong_piece", f"piece {lock.index} is {sequence[lock.index]}, not {lock.piece}"
             )
-        placement = place_piece(self.field, lock.state, lock.spin, self.combo, self.b2b, self.lines)
+        # docs/rules.md "Effects and when they apply": the effects the client applied first.
+        field, applied, topped = self._with_effects(lock.fx)
+        if topped:  # they were due; the lock is moot
+            self._commit_effects(field, applied, topped)
+            return LockResult(None, True, held=False, applied=applied)
+        placement = place_piece(field, lock.state, lock.spin, self.combo, self.b2b, self.lines)
         # Every check passed: only now does the board change.
         outcome = placement.outcome
+        self._commit_effects(field, applied, False)
+        self.incoming, sent = cancel_garbage(self.incoming, outcome.attack)
         self.field = placement.field
         self.next_index = next_index
         self.hold = None if held_index is None else (held_index, sequence[held_index])
@@ -111,7 +160,7 @@ class Board:
         self.score += outcome.score
         self.locks_applied += 1
         self.topped_out = placement.topped_out
-        return LockResult(outcome, placement.topped_out, held)
+        return LockResult(outcome, placement.topped_out, held, sent, applied)
 
     def _deduce_hold(self, lock: Lock) -> tuple[int, int | None, bool]:
         """(next index, held index, held?) after ``lock``, per the three cases of the rules."""

@@ -100,7 +100,7 @@ def apply_effect(field: Field, effect: Effect) -> EffectResult:
             overflow = any(row != EMPTY * WIDTH for row in rows[:count])
             rows = rows[count:] + [garbage] * count
         case EffectKind.CLEAR_LINE:
-            rows = [EMPTY * WIDTH] + rows[:-1]
+            rows = [EMPTY * WIDTH, *rows[:-1]]
         case EffectKind.NUKE:
             rows = [EMPTY * WIDTH] * (HIDDEN + HEIGHT)
         case EffectKind.GRAVITY:

@@ -83,10 +83,8 @@ class Field:
         rows = [list(row) for row in self._rows]
         for x, y in state.cells():
             rows[y + HIDDEN][x] = state.piece.value
-        # Every full row goes, hidden ones included; the rows above fall down.
-        kept = ["".join(row) for row in rows if EMPTY in row]
-        cleared = len(rows) - len(kept)
-        return Field([_EMPTY_ROW] * cleared + kept), cleared
+        kept, cleared = clear_full_rows(["".join(row) for row in rows])
+        return Field(kept), cleared
 
     def hidden_occupied(self) -> bool:
         return any(row != _EMPTY_ROW for row in self._rows[:HIDDEN])
@@ -108,6 +106,14 @@ class Field:
 
     def __repr__(self) -> str:
         return f"Field.from_rows({self.to_rows()!r})"
+
+
+def clear_full_rows(rows: Sequence[str]) -> tuple[list[str], int]:
+    """Every full row removed, hidden ones included; the rows above fall down and empty rows
+    enter at the top. Returns (rows, number removed). After locks and after effects alike."""
+    kept = [row for row in rows if EMPTY in row]
+    cleared = len(rows) - len(kept)
+    return [_EMPTY_ROW] * cleared + kept, cleared
 
 
 # Layout of collision_columns(): index x + X_BIAS, bit y + Y_BIAS (set = wall or filled).

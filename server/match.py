@@ -12,9 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.bag import PieceSequence
-from server.board import Board
+from server.board import Board, LockResult
+from server.effects import (
+    HELPS_USER,
+    MAX_POWERS,
+    Effect,
+    EffectKind,
+    draw_hole,
+    draw_power,
+    draw_quake_shifts,
+    switch_rows,
+)
 from server.errors import IllegalLock, InvalidState, ProtocolError
 from server.protocol import Flux, Leave, LeaveIntent
+from server.rng import Mulberry32
 
 Address = tuple[Any, ...]  # (host, port) for IPv4, (host, port, flow, scope) for IPv6
 Payload = dict[str, Any]
@@ -42,6 +53,8 @@ class MatchSettings:
     waiting_ms: int = 600_000  # the longest a match waits for its second player
     waiting_idle_ms: int = 60_000  # a waiting host silent this long has gone
     preview: int = 14  # pieces in next_block: the piece in hand and 13 to come
+    effect_grace_ms: int = 5_000  # an effect not taken at a lock by then is applied anyway
+    hit_memory_ms: int = 3_000  # how long power_applied keeps telling of a power that hit
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,11 @@ class Seat:
     last_sent_ts: int = 0  # our own timestamps to this seat are strictly increasing
     closed: bool = False  # the bridge reported the browser gone
     told_opponent_away: bool = False  # what this seat was last told about its opponent
+    powers: list[EffectKind] = field(default_factory=list)  # the inventory, oldest first
+    power_uses: int = 0  # power uses handled (accepted or refused): the client's power_n
+    garbage_sent: int = 0
+    effect_times: dict[int, int] = field(default_factory=dict)  # effect id -> when it was made
+    hits: list[tuple[int, Effect]] = field(default_factory=list)  # (applied at, power) recent
 
     def is_away(self, now: int, settings: MatchSettings) -> bool:
         return self.closed or now - self.last_heard >= settings.away_ms
@@ -86,6 +104,8 @@ class Match:
         self.invited = invited
         self.settings = settings
         self.sequence = PieceSequence(seed)
+        # Effect parameters and power draws: their own stream, so pieces never depend on them.
+        self.rng = Mulberry32(seed ^ 0x5BD1E995)
         self.state = MatchState.WAITING
         self.seats: list[Seat] = []
         self.created_at = now
@@ -156,16 +176,19 @@ class Match:
         if self.state != MatchState.PLAYING:
             return [self._reply_state(seat, now)]
         rejected: Payload | None = None
+        power: Payload = {}
         changed = False
         if flux.timestamp > seat.last_ts:
             seat.last_ts = flux.timestamp
             rejected, changed = self._apply_locks(seat, flux, now)
+            if self.state == MatchState.PLAYING and flux.power_used is not None:
+                power = self._use_power(seat, flux, now)
+                changed = changed or power.get("power_used") is not None
         if self.state == MatchState.ENDED:  # a lock topped the player out
             return self._game_ends(now)
         reply = self._game_flux(seat, now)
         reply["rejected"] = rejected
-        if flux.power_used is not None:
-            reply["power_rejected"] = {"power": flux.power_used, "reason": "not_held"}
+        reply.update(power)
         out = [Outgoing(seat.address, reply)]
         opponent = self.opponent_of(seat)
         if changed and opponent is not None:
@@ -186,10 +209,81 @@ class Match:
             except IllegalLock as exc:
                 return {"n": lock.n, "i": lock.index, "reason": exc.reason}, changed
             changed = True
+            self._after_lock(seat, result, now)
             if result.topped_out:
                 self._end(EndReason.TOP_OUT, loser=seat, now=now)
                 break
         return None, changed
+
+    def _after_lock(self, seat: Seat, result: LockResult, now: int) -> None:
+        """What a lock sets off: powers earned by its lines, garbage sent to the opponent."""
+        self._remember_hits(seat, result.applied, now)
+        if result.outcome is None:
+            return
+        for _ in range(result.outcome.lines):
+            power = draw_power(self.rng)  # drawn even when full, so draws never depend on it
+            if len(seat.powers) < MAX_POWERS:
+                seat.powers.append(power)
+        opponent = self.opponent_of(seat)
+        if result.sent and opponent is not None:
+            seat.garbage_sent += result.sent
+            self._send_effect(opponent, EffectKind.GARBAGE, seat, now,
+                              lines=result.sent, hole=draw_hole(self.rng))
+
+    def _use_power(self, seat: Seat, flux: Flux, now: int) -> Payload:
+        """Honour `power_used` once per use number, and only if the inventory holds it."""
+        assert flux.power_used is not None
+        n = seat.power_uses if flux.power_n is None else flux.power_n
+        if n != seat.power_uses:  # a repeat of a use already handled, or one from the future
+            return {}
+        seat.power_uses += 1
+        power = flux.power_used
+        if power not in seat.powers:
+            return {"power_rejected": {"n": n, "power": str(power), "reason": "not_held"}}
+        seat.powers.remove(power)
+        opponent = self.opponent_of(seat)
+        assert opponent is not None  # a match is PLAYING only with two seats
+        if power in HELPS_USER:
+            self._send_effect(seat, power, seat, now)
+        elif power is EffectKind.ADD_LINE:
+            self._send_effect(opponent, power, seat, now, hole=draw_hole(self.rng))
+        elif power is EffectKind.QUAKE:
+            self._send_effect(opponent, power, seat, now, shifts=draw_quake_shifts(self.rng))
+        else:  # switch: each field gets the other, as both stand now
+            mine, theirs = switch_rows(seat.board.field), switch_rows(opponent.board.field)
+            self._send_effect(seat, power, seat, now, rows=theirs)
+            self._send_effect(opponent, power, seat, now, rows=mine)
+        return {"power_used": str(power)}
+
+    def _send_effect(
+        self, target: Seat, kind: EffectKind, source: Seat, now: int, **params: Any
+    ) -> None:
+        effect = Effect(id=target.board.last_effect_id + 1, kind=kind, source=source.name, **params)
+        target.board.receive(effect)
+        target.effect_times[effect.id] = now
+
+    def _remember_hits(self, seat: Seat, applied: tuple[Effect, ...], now: int) -> None:
+        for effect in applied:
+            seat.effect_times.pop(effect.id, None)
+            if effect.kind is not EffectKind.GARBAGE:
+                seat.hits.append((now, effect))
+        seat.hits = [(t, e) for t, e in seat.hits if now - t < self.settings.hit_memory_ms]
+
+    def _force_overdue_effects(self, now: int) -> list[Outgoing]:
+        """Apply effects a client has not taken within the grace period (docs/rules.md)."""
+        grace = self.settings.effect_grace_ms
+        for seat in self.seats:
+            overdue = [e.id for e in seat.board.incoming
+                       if now - seat.effect_times.get(e.id, now) >= grace]
+            if not overdue:
+                continue
+            applied, topped = seat.board.apply_effects(max(overdue))
+            self._remember_hits(seat, applied, now)
+            if topped:
+                self._end(EndReason.TOP_OUT, loser=seat, now=now)
+                return self._game_ends(now)
+            return [Outgoing(s.address, self._game_flux(s, now)) for s in self.seats]
+        return []
 
     def handle_leave(self, seat: Seat, leave: Leave, now: int) -> list[Outgoing]:
         if self._check_clock(now):
@@ -223,7 +317,7 @@ class Match:
             loser = min(silent, key=lambda s: s.last_heard)
             self._end(EndReason.DISCONNECT, loser=loser, now=now)
             return self._game_ends(now)
-        return self._away_notices(now)
+        return self._force_overdue_effects(now) or self._away_notices(now)
 
     def expired(self, now: int) -> bool:
         """Ended long enough ago that late datagrams no longer need a game_end."""
@@ -301,7 +395,7 @@ class Match:
             "time_left": self.time_left(now),
             "user_score": board.score,
             "opponent_score": other.score,
-            "powers_available": [],
+            "powers_available": [str(power) for power in seat.powers],
             "ack": board.locks_applied,
             "piece_index": board.next_index,
             "hold": str(board.hold[1]) if board.hold else None,
@@ -311,7 +405,18 @@ class Match:
             "lines": board.lines,
             "opponent_lines": other.lines,
             "opponent_away": bool(opponent and opponent.is_away(now, self.settings)),
+            "fx": board.fx,
+            "effects": [effect.to_wire() for effect in board.incoming],
+            "power_ack": seat.power_uses,
+            "power_applied": self._power_applied(seat, now),
+            "garbage_sent": seat.garbage_sent,
         }
+
+    def _power_applied(self, seat: Seat, now: int) -> list[Payload]:
+        """Powers that hit this seat: pending ones, and those applied in the last seconds."""
+        recent = [e for t, e in seat.hits if now - t < self.settings.hit_memory_ms]
+        pending = [e for e in seat.board.incoming if e.kind is not EffectKind.GARBAGE]
+        return [{"id": e.id, "power": str(e.kind), "from": e.source} for e in recent + pending]
 
     def _waiting(self, seat: Seat, now: int) -> Payload:
         return {
@@ -342,7 +447,7 @@ class Match:
             "game_name": self.game_name,
             **self._state_fields(seat, now),
             "power_used": None,
-            "power_applied": [],
+            "power_rejected": None,
             "rejected": None,
         }
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.board import Lock
+from server.effects import POWERS, EffectKind
 from server.errors import ProtocolError
 from server.pieces import Piece
 
@@ -23,6 +24,7 @@ MAX_LOCKS = 16  # per request; clients send at most 8 unacknowledged locks
 CLIENT_COMMANDS = frozenset({"connect", "game_flux", "leave"})
 MAX_TIMESTAMP = 2**53  # JavaScript's safe integers: anything larger is not a real clock
 
+_POWER_NAMES = frozenset(str(power) for power in POWERS)
 _NAME = re.compile(r"[\w .-]{1,16}")
 _GAME_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -48,7 +50,8 @@ class Flux:
     game_name: str
     token: str | None
     locks: tuple[Lock, ...]
-    power_used: str | None
+    power_used: EffectKind | None
+    power_n: int | None  # the player's count of power uses before this one
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ def _parse_lock(obj: Any, where: str) -> Lock:
         x=_int(obj, "x", where, -4, 13),
         y=_int(obj, "y", where, -8, 23),
         spin=spin,
+        fx=_int(obj, "fx", where, 0, 1_000_000) if "fx" in obj else 0,
     )
 
 
@@ -172,8 +176,11 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
         raise ProtocolError("bad_field", f"game_flux.locks: at most {MAX_LOCKS}")
     locks = tuple(_parse_lock(lock, f"game_flux.locks[{k}]") for k, lock in enumerate(raw_locks))
     power_used = obj.get("power_used")
-    if power_used is not None and (not isinstance(power_used, str) or len(power_used) > 32):
+    if power_used is not None and power_used not in _POWER_NAMES:
         raise ProtocolError("bad_field", "game_flux.power_used: expected a power name or null")
+    power_n = None
+    if power_used is not None and obj.get("power_n") is not None:
+        power_n = _int(obj, "power_n", "game_flux", 0, 1_000_000)
     return Flux(
         timestamp=_int(obj, "timestamp", "game_flux", 0, MAX_TIMESTAMP),
         game_name=_required(
@@ -181,7 +188,8 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
         ),
         token=_optional_str(obj, "token", "game_flux", _TOKEN),
         locks=locks,
-        power_used=power_used,
+        power_used=None if power_used is None else EffectKind(power_used),
+        power_n=power_n,
     )
 
 
@@ -214,6 +222,30 @@ def encode(payload: Mapping[str, Any]) -> bytes:
     """One compact UTF-8 JSON datagram; callers encode each reply once."""
     data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return data.encode("utf-8")
+
+
+SHORT_PREVIEW = 7  # next_block when a full one would not fit
+
+
+def encode_reply(payload: Mapping[str, Any]) -> bytes:
+    """Encode a reply within MAX_DATAGRAM: if it is too large, `next_block` is cut to
+    SHORT_PREVIEW pieces, then the newest `effects` wait for a later datagram (they are
+    repeated until applied, so nothing is lost; docs/protocol.md "Size")."""
+    data = encode(payload)
+    if len(data) <= MAX_DATAGRAM:
+        return data
+    trimmed = dict(payload)
+    if "next_block" in trimmed:
+        trimmed["next_block"] = trimmed["next_block"][:SHORT_PREVIEW]
+    effects = list(trimmed.get("effects", ()))
+    data = encode(trimmed)
+    while len(data) > MAX_DATAGRAM and effects:
+        effects.pop()
+        trimmed["effects"] = effects
+        data = encode(trimmed)
+    if len(data) > MAX_DATAGRAM:
+        raise ValueError(f"a {payload.get('command')} reply of {len(data)} bytes cannot be cut")
+    return data
 
 
 def error_reply(error: ProtocolError, request_size: int) -> bytes | None:

@@ -25,7 +25,7 @@ from types import TracebackType
 from server.errors import ProtocolError
 from server.lobby import Lobby, LobbySettings
 from server.match import Address, MatchSettings, Outgoing
-from server.protocol import Connect, Flux, Leave, decode, encode, error_reply
+from server.protocol import Connect, Flux, Leave, decode, encode_reply, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class GameService:
 
 
 def _encoded(outgoing: Iterable[Outgoing]) -> list[tuple[Address, bytes]]:
-    return [(item.address, encode(item.payload)) for item in outgoing]
+    return [(item.address, encode_reply(item.payload)) for item in outgoing]
 
 
 class _Handler(socketserver.BaseRequestHandler):

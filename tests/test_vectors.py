@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from server.bag import PieceSequence
-from server.board import place_piece
+from server.board import Board, Lock, place_piece
+from server.effects import Effect, EffectKind, apply_effect
 from server.field import Field
 from server.movement import rotate
 from server.pieces import Piece, PieceState
@@ -93,3 +94,53 @@ def test_lock(case: dict[str, Any]) -> None:
         "perfect_clear": outcome.perfect_clear,
         "topped_out": placement.topped_out,
     } == after
+
+
+@pytest.mark.parametrize("case", load("effects.json"), ids=lambda case: case["name"])
+def test_effect(case: dict[str, Any]) -> None:
+    result = apply_effect(Field.from_rows(case["field"]), Effect.from_wire(case["effect"]))
+    assert {"field": result.field.to_rows(), "topped_out": result.topped_out} == case["after"]
+
+
+class _OnePiece:
+    def __init__(self, piece: Piece) -> None:
+        self.piece = piece
+
+    def __getitem__(self, index: int) -> Piece:
+        return self.piece
+
+
+@pytest.mark.parametrize("case", load("battle.json"), ids=lambda case: case["name"])
+def test_battle(case: dict[str, Any]) -> None:
+    before, lock, after = case["before"], case["lock"], case["after"]
+    board = Board(
+        field=Field.from_rows(before["field"]), combo=before["combo"], b2b=before["b2b"],
+        lines=before["lines"], score=before["score"], fx=before["fx"],
+        incoming=tuple(Effect.from_wire(e) for e in before["incoming"]),
+    )
+    piece = Piece(lock["piece"])
+    result = board.apply_lock(
+        Lock(0, 0, piece, lock["r"], lock["x"], lock["y"], lock["spin"], lock["fx"]),
+        _OnePiece(piece),  # type: ignore[arg-type]
+    )
+    outcome = result.outcome
+    assert {
+        "field": board.field.to_rows(), "combo": board.combo, "b2b": board.b2b,
+        "lines": board.lines, "score": board.score, "fx": board.fx,
+        "incoming": [e.to_wire() for e in board.incoming], "sent": result.sent,
+        "lines_cleared": outcome.lines if outcome else 0,
+        "score_delta": outcome.score if outcome else 0,
+        "attack": outcome.attack if outcome else 0,
+        "topped_out": result.topped_out,
+    } == after
+
+
+def test_battle_coverage() -> None:
+    effects, battles = load("effects.json"), load("battle.json")
+    assert {case["effect"]["kind"] for case in effects} == {k.value for k in EffectKind}
+    assert any(case["after"]["topped_out"] for case in effects)
+    sent = [case["after"]["sent"] for case in battles]
+    assert any(s > 0 for s in sent) and any(
+        case["after"]["attack"] > case["after"]["sent"] for case in battles
+    )
+    assert any(case["after"]["topped_out"] for case in battles)

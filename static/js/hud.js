@@ -8,6 +8,28 @@ export function showView(doc, name) {
   doc.body.dataset.view = name;
 }
 
+/** The message view: a title, a sentence and (unless waiting on something) a way home. */
+export function showMessage(doc, title, text, withHome = true) {
+  doc.getElementById('message-title').textContent = title;
+  doc.getElementById('message-text').textContent = text;
+  doc.getElementById('message-home').hidden = !withHome;
+  showView(doc, 'message');
+}
+
+/** The end view from messages.endSummary: who won, why, both scores. */
+export function showEnd(doc, summary) {
+  const title = doc.getElementById('end-title');
+  title.textContent = summary.title;
+  title.dataset.outcome = summary.outcome;
+  doc.getElementById('end-reason').textContent = summary.reason;
+  summary.scores.forEach((entry, k) => {
+    const row = doc.getElementById(k === 0 ? 'end-me' : 'end-them');
+    row.cells[0].textContent = entry.name;
+    row.cells[1].textContent = entry.score.toLocaleString('en-US');
+  });
+  showView(doc, 'end');
+}
+
 /** m:ss of a millisecond count, rounded up so 0:00 shows only when time is really up. */
 export function formatClock(ms) {
   const seconds = Math.max(0, Math.ceil(ms / 1000));

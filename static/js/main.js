@@ -1,13 +1,15 @@
 // Wires the page: config from <body data-*>, the connection, the views, the match and its loop.
 // The only module with mutable page state; everything it calls is a small module of its own.
-import { Hud, showView } from './hud.js';
+import { Hud, showEnd, showMessage, showView } from './hud.js';
 import { Home, copyShareLink, renderControlsHelp, showWaiting } from './home.js';
 import { KeyboardInput, attachTouchButtons } from './input.js';
 import { Match } from './match.js';
 import { connectMessage, endSummary, errorText, leaveMessage } from './messages.js';
 import { Connection, Stamper, wsUrl } from './net.js';
 import { drawOpponent, drawPlayer } from './render.js';
-import { dropSeat, loadSeat, saveSeat } from './seats.js';
+import {
+  dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting,
+} from './seats.js';
 import { loadSettings, saveSettings } from './settings.js';
 import { SettingsPanel } from './settings-panel.js';
 import { Timer } from './timer.js';
@@ -53,21 +55,19 @@ function begin(choice) {
   intent = choice;
   phase = 'connecting';
   needConnect = true;
-  showMessage(choice.token ? 'Rejoining your match…' : 'Connecting…', '', false);
+  showMessage(document, choice.token ? 'Rejoining your match…' : 'Connecting…', '', false);
   sendConnect();
-}
-
-function showMessage(title, text, withHome = true) {
-  $('message-title').textContent = title;
-  $('message-text').textContent = text;
-  $('message-home').hidden = !withHome;
-  showView(document, 'message');
 }
 
 function onWaiting(msg) {
   if (phase !== 'connecting' && phase !== 'waiting') return;
   phase = 'waiting';
-  waitingIn = msg.game_name;
+  if (waitingIn !== msg.game_name) {
+    if (waitingIn !== null) dropWaiting(sessionStorage, waitingIn); // reconnected: a new match
+    waitingIn = msg.game_name;
+    const { self, opponent = null } = intent;
+    saveWaiting(sessionStorage, waitingIn, { self, opponent });
+  }
   const name = encodeURIComponent(msg.game_name);
   setUrl(`${config.basePath}m/${name}`);
   const link = `${config.shareBase}m/${name}#host=${encodeURIComponent(intent.self)}`;
@@ -91,8 +91,10 @@ function onStart(msg) {
   });
   intent = { self: msg.self, gameName: msg.game_name, token: msg.token };
   needConnect = false;
+  if (waitingIn !== null) dropWaiting(sessionStorage, waitingIn);
   waitingIn = null;
   phase = 'playing';
+  document.activeElement?.blur?.(); // Space must not press whichever button has the focus
   setUrl(`${config.basePath}m/${encodeURIComponent(msg.game_name)}`);
   hud.hit('');
   showView(document, 'match');
@@ -113,15 +115,7 @@ function onEnd(msg) {
   endMatch();
   phase = 'ended';
   dropSeat(sessionStorage, msg.game_name);
-  const summary = endSummary(msg, self);
-  $('end-title').textContent = summary.title;
-  $('end-title').dataset.outcome = summary.outcome;
-  $('end-reason').textContent = summary.reason;
-  for (const [row, entry] of [['end-me', summary.scores[0]], ['end-them', summary.scores[1]]]) {
-    $(row).cells[0].textContent = entry.name;
-    $(row).cells[1].textContent = entry.score.toLocaleString('en-US');
-  }
-  showView(document, 'end');
+  showEnd(document, endSummary(msg, self));
 }
 
 const LOST_SEAT = new Set(['unknown_game', 'bad_token', 'not_in_game']);
@@ -137,12 +131,12 @@ function onError(msg) {
       showView(document, 'home');
     } else {
       phase = 'message';
-      showMessage('Cannot join', text);
+      showMessage(document, 'Cannot join', text);
     }
   } else if (phase === 'playing' && LOST_SEAT.has(msg.reason)) {
     endMatch();
     phase = 'message';
-    showMessage('Match over', text);
+    showMessage(document, 'Match over', text);
   } else {
     console.warn('server error:', msg.reason, msg.detail ?? '');
   }
@@ -181,6 +175,7 @@ function cancelWaiting() {
   if (waitingIn !== null) {
     // no token yet (it comes with game_start): the server finds the seat by address
     conn.send(leaveMessage({ timestamp: stamper.next(), gameName: waitingIn, token: undefined }));
+    dropWaiting(sessionStorage, waitingIn);
   }
   waitingIn = null;
   needConnect = false;
@@ -251,8 +246,12 @@ setInterval(() => {
 
 conn.open();
 const seat = loadSeat(sessionStorage, config.gameName);
+const waited = loadWaiting(sessionStorage, config.gameName);
 if (seat !== null) {
   begin({ self: seat.self, gameName: config.gameName, token: seat.token });
+} else if (waited !== null) {
+  dropWaiting(sessionStorage, config.gameName);
+  begin(waited); // the reload cancelled that match: open a fresh one with a new link
 } else {
   showView(document, 'home');
   home.focus();

@@ -1,32 +1,53 @@
-// A tab's seats, kept in sessionStorage by game_name so a reloaded tab can rejoin its match
-// with `connect {self, game_name, token}` (docs/protocol.md, connect: token).
+// What a tab remembers about its matches, in sessionStorage by game_name:
+// - its seat of a running match {self, token, total}, so a reloaded tab can rejoin with
+//   `connect {self, game_name, token}` (docs/protocol.md, connect: token);
+// - the match it opened and waits in {self, opponent}: a reload cancels that match (the bridge
+//   leaves for the closed WebSocket), so the reloaded tab opens a fresh one instead of offering
+//   to join its own.
+// Storage that is full, disabled or damaged reads as "nothing remembered", never an error.
 
-const PREFIX = 'blockattack.seat.';
+const SEAT = 'blockattack.seat.';
+const WAITING = 'blockattack.waiting.';
+
+function read(storage, key) {
+  try {
+    return JSON.parse(storage.getItem(key) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+function write(storage, key, value) {
+  try {
+    storage.setItem(key, JSON.stringify(value));
+  } catch {
+    // not remembered: the match still plays, a reload just cannot come back to it
+  }
+}
+
+function remove(storage, key) {
+  try {
+    storage.removeItem(key);
+  } catch {
+    // nothing to forget
+  }
+}
 
 /** {self, token, total} for `gameName`, or null when this tab holds no (valid) seat there. */
 export function loadSeat(storage, gameName) {
-  if (!gameName) return null;
-  try {
-    const seat = JSON.parse(storage.getItem(PREFIX + gameName) ?? 'null');
-    if (typeof seat?.self === 'string' && typeof seat?.token === 'string') return seat;
-  } catch {
-    // a damaged entry is as good as none
-  }
-  return null;
+  const seat = gameName ? read(storage, SEAT + gameName) : null;
+  return typeof seat?.self === 'string' && typeof seat?.token === 'string' ? seat : null;
 }
 
-export function saveSeat(storage, gameName, seat) {
-  try {
-    storage.setItem(PREFIX + gameName, JSON.stringify(seat));
-  } catch {
-    // storage full or disabled: the match still plays, it just cannot be rejoined
-  }
+export const saveSeat = (storage, gameName, seat) => write(storage, SEAT + gameName, seat);
+export const dropSeat = (storage, gameName) => remove(storage, SEAT + gameName);
+
+/** {self, opponent} of the match this tab was waiting in as `gameName`, or null. */
+export function loadWaiting(storage, gameName) {
+  const entry = gameName ? read(storage, WAITING + gameName) : null;
+  if (typeof entry?.self !== 'string') return null;
+  return { self: entry.self, opponent: typeof entry.opponent === 'string' ? entry.opponent : null };
 }
 
-export function dropSeat(storage, gameName) {
-  try {
-    storage.removeItem(PREFIX + gameName);
-  } catch {
-    // nothing to drop
-  }
-}
+export const saveWaiting = (storage, gameName, entry) => write(storage, WAITING + gameName, entry);
+export const dropWaiting = (storage, gameName) => remove(storage, WAITING + gameName);

@@ -21,7 +21,7 @@ let browser;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  game = await startGame(20);
+  game = await startGame({ matchSeconds: 20 });
   browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 });
 
@@ -68,12 +68,33 @@ async function play(page, { touch }) {
   const taps = ['left', 'rotateCw', 'hardDrop', 'right', 'right', 'hold', 'hardDrop'];
   for (let k = 0; !(await ended(page)); k += 1) {
     if (touch && k % 2 === 0) {
-      await page.tap(`#touch [data-action="${taps[k % taps.length]}"]`).catch(() => {});
+      // the end screen may hide the buttons at any moment: do not wait for them
+      const button = `#touch [data-action="${taps[k % taps.length]}"]`;
+      await page.tap(button, { timeout: 500 }).catch(() => {});
     } else {
       await page.keyboard.press(keys[k % keys.length]);
     }
     await page.waitForTimeout(60);
     if (k > 2000) throw new Error('the match never ended');
+  }
+}
+
+// Pixels of piece colour on a canvas: the well, grid and labels are grey-blue, pieces are not.
+const colouredPixels = (page, selector) => page.$eval(selector, (canvas) => {
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let count = 0;
+  for (let k = 0; k < data.length; k += 4) {
+    const [r, g, b] = [data[k], data[k + 1], data[k + 2]];
+    if (Math.max(r, g, b) - Math.min(r, g, b) > 100) count += 1;
+  }
+  return count;
+});
+
+async function until(check, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${check}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -110,12 +131,15 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.equal(await alice.textContent('#them-name'), 'bob');
     assert.equal(await bob.textContent('#them-name'), 'alice');
 
+    assert.equal(await colouredPixels(bob, '#opponent-canvas'), 0, 'alice locked nothing yet');
     for (const key of ['ArrowLeft', 'ArrowLeft', 'Space', 'ArrowUp', 'ArrowRight', 'Space']) {
       await alice.keyboard.press(key);
       await alice.waitForTimeout(80);
     }
     await bob.tap('#touch [data-action="hardDrop"]');
-    await alice.waitForTimeout(400);
+    // each player's locks reach the other through the server: the opponent's field fills in
+    await until(async () => await colouredPixels(bob, '#opponent-canvas') > 0);
+    await until(async () => await colouredPixels(alice, '#opponent-canvas') > 0);
     await shot(alice, 'match-desktop');
     await shot(bob, 'match-phone');
 
@@ -133,7 +157,12 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
 
   test('a reloaded tab rejoins its match; Leave forfeits it', async () => {
     const alice = await openPage(DESKTOP);
-    const link = await createMatch(alice, 'carol');
+    const first = await createMatch(alice, 'carol');
+    await alice.reload(); // the reload cancels the waiting match: the tab opens a fresh one
+    await alice.waitForFunction(
+      (old) => document.getElementById('share-link').value.split('#')[0] !== old.split('#')[0],
+      first);
+    const link = await alice.inputValue('#share-link');
     const bob = await openPage(DESKTOP, link);
     await joinByLink(bob, 'dave');
     await Promise.all([inMatch(alice), inMatch(bob)]);
@@ -151,6 +180,45 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.equal(await bob.textContent('#end-reason'), 'carol left the match');
     assert.equal(await alice.textContent('#end-title'), 'dave wins');
     assert.deepEqual([...alice.problems, ...bob.problems], []);
+  });
+
+  test('two players who challenge each other by name meet in one match', async () => {
+    const [frank, grace] = await Promise.all([openPage(DESKTOP), openPage(DESKTOP)]);
+    for (const [page, self, other] of [[frank, 'frank', 'grace'], [grace, 'grace', 'frank']]) {
+      await page.fill('#name', self);
+      await page.fill('#opponent', other);
+      await page.click('#challenge-button');
+    }
+    await Promise.all([inMatch(frank), inMatch(grace)]);
+    assert.equal(await frank.textContent('#them-name'), 'grace');
+    assert.equal(await grace.textContent('#them-name'), 'frank');
+    assert.equal(frank.url(), grace.url(), 'both URLs name the same match');
+  });
+
+  test('settings: a key is rebound by pressing it, remembered, and reset', async () => {
+    const page = await openPage(DESKTOP);
+    const holdKeys = () => page.$$eval('#bindings tr:nth-child(7) .key:not(.add)',
+      (keys) => keys.map((key) => key.textContent));
+    await page.click('#open-settings');
+    await page.click('#bindings tr:nth-child(7) .key.add');
+    assert.equal(await page.textContent('#bindings tr:nth-child(7) .key.adding'), 'press a key…');
+    await page.keyboard.press('KeyV');
+    assert.deepEqual(await holdKeys(), ['C', 'Shift Left', 'Shift Right', 'V']);
+    await page.$eval('#set-das', (input) => {
+      input.value = '90';
+      input.dispatchEvent(new Event('input'));
+    });
+    await page.keyboard.press('Escape');
+
+    await page.reload();
+    await page.click('#open-settings');
+    assert.deepEqual(await holdKeys(), ['C', 'Shift Left', 'Shift Right', 'V']);
+    assert.equal(await page.inputValue('#set-das'), '90');
+    assert.match(await page.textContent('#controls-help'), /C \/ Shift Left \/ Shift Right \/ V/);
+    await page.click('#settings-reset');
+    assert.deepEqual(await holdKeys(), ['C', 'Shift Left', 'Shift Right']);
+    assert.equal(await page.inputValue('#set-das'), '133');
+    assert.deepEqual(page.problems, []);
   });
 
   test('a dead link says the match no longer exists and offers a way home', async () => {

@@ -9,10 +9,10 @@ const READY = /^open (http:\/\/\S+)$/m;
 const START_TIMEOUT_MS = 30000;
 
 /** Start the server and bridge together; resolves {url, stop()} once the CLI prints its URL. */
-export function startGame(matchSeconds = 20) {
+export function startGame({ matchSeconds = 20, extraArgs = [] } = {}) {
   const cli = path.join(ROOT, '.venv', 'bin', 'block-attack');
   const args = ['play', '--host', '127.0.0.1', '--port', '0', '--match-seconds',
-    String(matchSeconds), '--disconnect-seconds', '10'];
+    String(matchSeconds), ...extraArgs];
   const child = spawn(cli, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const stop = () => new Promise((resolve) => {

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import {
-  Field, HEIGHT, HIDDEN, PIECES, WIDTH, applyLock, bagSequence, createRng, detectSpin, drop,
-  move, pieceCells, rotate, spawnState,
+  Field, HEIGHT, HIDDEN, PIECES, WIDTH, applyEffect, applyLock, applyPendingEffects, bagSequence,
+  createRng, detectSpin, drop, move, parseEffect, pieceCells, rotate, spawnState,
 } from '../../static/js/engine.js';
 
 const VECTORS = new URL('../vectors/', import.meta.url);
@@ -77,6 +77,30 @@ describe('shared vectors', () => {
           score: after.score, lines_cleared: result.linesCleared, spin: result.spin,
           score_delta: result.scoreDelta, attack: result.attack,
           perfect_clear: result.perfectClear, topped_out: result.toppedOut,
+        }, v.after);
+      });
+    }
+  });
+
+  test('effects.json: one effect on a field, full rows removed after it', async (t) => {
+    for (const v of loadVectors('effects.json')) {
+      await t.test(v.name, () => {
+        const { field, toppedOut } = applyEffect(Field.fromRows(v.field), v.effect);
+        assert.deepEqual({ field: field.toRows(), topped_out: toppedOut }, v.after);
+      });
+    }
+  });
+
+  test('battle.json: effects up to lock.fx, the lock, then cancelling', async (t) => {
+    for (const v of loadVectors('battle.json')) {
+      await t.test(v.name, () => {
+        const before = { ...v.before, field: Field.fromRows(v.before.field) };
+        const { board: after, result } = applyLock(before, v.lock);
+        assert.deepEqual({
+          field: after.field.toRows(), combo: after.combo, b2b: after.b2b, lines: after.lines,
+          score: after.score, fx: after.fx, incoming: after.incoming, sent: result.sent,
+          lines_cleared: result.linesCleared, score_delta: result.scoreDelta,
+          attack: result.attack, topped_out: result.toppedOut,
         }, v.after);
       });
     }
@@ -236,12 +260,12 @@ describe('locks, spins and scores', () => {
   test('a T-spin double: 1200 x level, 4 lines sent, back-to-back set', () => {
     const { board: after, result } = applyLock(board(TSD_ROWS), TSD_LOCK);
     assert.deepEqual({ ...result }, {
-      linesCleared: 2, spin: 'tspin', scoreDelta: 1200, attack: 4, perfectClear: false,
-      toppedOut: false,
+      linesCleared: 2, spin: 'tspin', scoreDelta: 1200, attack: 4, sent: 4, perfectClear: false,
+      toppedOut: false, applied: [],
     });
     assert.deepEqual(after.field.toRows(), rowsWithBottom('GGGG......'));
     assert.deepEqual({ ...after, field: null },
-      { field: null, combo: 0, b2b: true, lines: 2, score: 1200 });
+      { field: null, combo: 0, b2b: true, lines: 2, score: 1200, fx: 0, incoming: [] });
   });
 
   test('back-to-back scores 3/2 and sends 1 more; the level multiplies', () => {
@@ -328,5 +352,226 @@ describe('locks, spins and scores', () => {
     assert.throws(() => applyLock({ ...before, field: TSD_ROWS }, TSD_LOCK), /board\.field/);
     assert.throws(() => applyLock({ ...before, combo: -2 }, TSD_LOCK), /board\.combo/);
     assert.deepEqual(before.field.toRows(), TSD_ROWS);
+  });
+});
+
+describe('effects (rules.md "Effect kinds")', () => {
+  const garbage = (id, lines, hole = 0) => ({ id, kind: 'garbage', from: 'bob', lines, hole });
+  const afterEffect = (rows, effect) => {
+    const { field, toppedOut } = applyEffect(Field.fromRows(rows), effect);
+    return { rows: field.toRows(), toppedOut };
+  };
+
+  test('garbage pushes rows full but for the hole in at the bottom; the stack rises', () => {
+    assert.deepEqual(afterEffect(rowsWithBottom('IIII......'), garbage(1, 2, 3)), {
+      rows: rowsWithBottom('IIII......', 'GGG.GGGGGG', 'GGG.GGGGGG'), toppedOut: false,
+    });
+    assert.deepEqual(afterEffect(rowsWithBottom('IIII......'), garbage(1, 0, 3)),
+      { rows: rowsWithBottom('IIII......'), toppedOut: false }, '0 lines change nothing');
+  });
+
+  test('garbage or add_line pushing a block into the hidden rows tops out', () => {
+    const top = ['....O.....', ...EMPTY_ROWS.slice(1)];
+    const pushed = applyEffect(Field.fromRows(top), garbage(1, 1, 9));
+    assert.equal(pushed.toppedOut, true);
+    assert.equal(pushed.field.get(4, -1), 'O');
+    assert.deepEqual(pushed.field.toRows(), rowsWithBottom('GGGGGGGGG.'));
+    assert.equal(afterEffect(top, { id: 1, kind: 'add_line', hole: 0 }).toppedOut, true);
+    const low = [...EMPTY_ROWS.slice(0, 3), 'T.........', ...EMPTY_ROWS.slice(4)];
+    assert.equal(afterEffect(low, garbage(1, 3)).toppedOut, false);
+    assert.equal(afterEffect(low, garbage(1, 4)).toppedOut, true);
+    assert.equal(afterEffect(low, garbage(1, 99)).toppedOut, true);
+  });
+
+  test('add_line pushes one garbage row', () => {
+    assert.deepEqual(afterEffect(rowsWithBottom('T.........'), { id: 2, kind: 'add_line', hole: 9 }),
+      { rows: rowsWithBottom('T.........', 'GGGGGGGGG.'), toppedOut: false });
+  });
+
+  test('clear_line removes the bottom row; everything above falls one row', () => {
+    assert.deepEqual(afterEffect(rowsWithBottom('T.........', 'GGGGGGGG.G'),
+      { id: 1, kind: 'clear_line' }), { rows: rowsWithBottom('T.........'), toppedOut: false });
+    assert.deepEqual(afterEffect(EMPTY_ROWS, { id: 1, kind: 'clear_line' }).rows, EMPTY_ROWS);
+  });
+
+  test('nuke empties the field', () => {
+    const rows = rowsWithBottom('T.........', 'GGGGGGGG.G', 'JJJ.LLL.SS');
+    assert.deepEqual(afterEffect(rows, { id: 1, kind: 'nuke', from: 'alice' }),
+      { rows: EMPTY_ROWS, toppedOut: false });
+  });
+
+  test('gravity: every column falls, keeping its order', () => {
+    const rows = rowsWithBottom('J.L.......', '..........', '.Z........', 'S.........');
+    assert.deepEqual(afterEffect(rows, { id: 1, kind: 'gravity' }).rows,
+      rowsWithBottom('J.........', 'SZL.......'));
+  });
+
+  test('gravity: rows it fills are removed', () => {
+    const rows = rowsWithBottom('T...G.....', 'GGGG.GGGGG');
+    assert.deepEqual(afterEffect(rows, { id: 1, kind: 'gravity' }).rows,
+      rowsWithBottom('T.........'));
+  });
+
+  test('quake rotates each visible row by its shift, wrapping around', () => {
+    const shifts = Array(HEIGHT).fill(0);
+    [shifts[16], shifts[17], shifts[18], shifts[19]] = [-12, 13, -1, 1];
+    const rows = rowsWithBottom('Z.........', 'S.........', 'IJ........', '.........T');
+    assert.deepEqual(afterEffect(rows, { id: 1, kind: 'quake', shifts }), {
+      rows: rowsWithBottom('........Z.', '...S......', 'J........I', 'T.........'),
+      toppedOut: false,
+    });
+  });
+
+  test('full rows are removed after a quake', () => {
+    const shifts = Array(HEIGHT).fill(1);
+    const rows = rowsWithBottom('T.........', 'GGGGGGGGGG');
+    assert.deepEqual(afterEffect(rows, { id: 1, kind: 'quake', shifts }).rows,
+      rowsWithBottom('.T........'));
+  });
+
+  test('switch: the rows sent are the bottom, everything above empty', () => {
+    const mine = rowsWithBottom(...Array(12).fill('GGGGGGGGG.'));
+    const sent = ['...GG.....', 'GGGG.GGGGG'];
+    assert.deepEqual(afterEffect(mine, { id: 1, kind: 'switch', from: 'bob', rows: sent }),
+      { rows: rowsWithBottom(...sent), toppedOut: false });
+    assert.deepEqual(afterEffect(mine, { id: 1, kind: 'switch', rows: [] }).rows, EMPTY_ROWS);
+  });
+
+  test('a bad effect is refused with the field named, and changes nothing', () => {
+    const field = Field.fromRows(rowsWithBottom('T.........'));
+    const bad = [
+      [null, /effect: expected an object/],
+      [{ kind: 'nuke' }, /effect\.id/],
+      [{ id: 0, kind: 'nuke' }, /effect\.id/],
+      [{ id: 1, kind: 'bomb' }, /effect\.kind.*bomb/],
+      [{ id: 1, kind: 'nuke', from: 7 }, /effect\.from/],
+      [garbage(1, -1), /effect\.lines/],
+      [garbage(1, 2, 10), /effect\.hole/],
+      [{ id: 1, kind: 'add_line' }, /effect\.hole/],
+      [{ id: 1, kind: 'quake', shifts: [1, 2] }, /effect\.shifts/],
+      [{ id: 1, kind: 'quake', shifts: [...Array(19).fill(0), 0.5] }, /effect\.shifts\[19\]/],
+      [{ id: 1, kind: 'switch', rows: Array(21).fill('..........') }, /effect\.rows/],
+      [{ id: 1, kind: 'switch', rows: ['..........', '....x.....'] }, /effect\.rows\[1\]/],
+    ];
+    for (const [effect, error] of bad) assert.throws(() => applyEffect(field, effect), error);
+    assert.throws(() => applyEffect(rowsWithBottom('T.........'), garbage(1, 1)), /field/);
+    assert.deepEqual(field.toRows(), rowsWithBottom('T.........'));
+  });
+
+  test('parseEffect keeps only what the kind needs, frozen', () => {
+    const parsed = parseEffect({ id: 3, kind: 'nuke', from: 'bob', lines: 4 });
+    assert.deepEqual({ ...parsed }, { id: 3, kind: 'nuke', from: 'bob' });
+    assert.ok(Object.isFrozen(parsed));
+  });
+});
+
+describe('locks with effects (rules.md "Effects and when they apply", "Garbage")', () => {
+  const garbage = (id, lines, hole = 0) => ({ id, kind: 'garbage', from: 'bob', lines, hole });
+  const quake = (id) => ({ id, kind: 'quake', from: 'bob', shifts: Array(HEIGHT).fill(1) });
+  const VERTICAL_I = { piece: 'I', r: 1, x: 7, y: 16, spin: false }; // column 9, rows 16-19
+  const TETRIS_ROWS = rowsWithBottom('G.........', ...Array(4).fill('GGGGGGGGG.'));
+
+  test('effects up to lock.fx apply first, then the lock; its attack cancels the rest', () => {
+    const before = board(rowsWithBottom('GGGGGGGGG.'),
+      { incoming: [garbage(1, 1, 9), garbage(2, 2, 0)] });
+    const { board: after, result } = applyLock(before, { ...VERTICAL_I, fx: 1 });
+    // Garbage 1 made a second row open at column 9; the I clears both (a double: attack 1).
+    assert.deepEqual(after.field.toRows(), rowsWithBottom('.........I', '.........I'));
+    assert.deepEqual(result.applied, [garbage(1, 1, 9)]);
+    assert.equal(result.linesCleared, 2);
+    assert.equal(result.attack, 1);
+    assert.equal(result.sent, 0);
+    assert.equal(after.fx, 1);
+    assert.deepEqual(after.incoming, [garbage(2, 1, 0)]);
+  });
+
+  test('cancelling: oldest first, line for line; an effect cut to 0 stays; powers are skipped',
+    () => {
+      const incoming = [garbage(1, 1), quake(2), garbage(3, 3, 4), garbage(4, 2, 5)];
+      const before = board(TETRIS_ROWS, { b2b: true, incoming });
+      const { board: after, result } = applyLock(before, { ...VERTICAL_I, fx: 0 });
+      assert.equal(result.attack, 5); // a back-to-back tetris
+      assert.equal(result.sent, 0);
+      assert.deepEqual(after.incoming,
+        [garbage(1, 0), quake(2), garbage(3, 0, 4), garbage(4, 1, 5)]);
+      assert.equal(after.fx, 0);
+    });
+
+  test('what the cancelling leaves is sent', () => {
+    const before = board(TETRIS_ROWS, { fx: 6, incoming: [garbage(7, 1), quake(8)] });
+    const { board: after, result } = applyLock(before, VERTICAL_I);
+    assert.equal(result.sent, 3);
+    assert.deepEqual(after.incoming, [garbage(7, 0), quake(8)]);
+    assert.equal(after.fx, 6, 'a lock without fx takes no new effect');
+  });
+
+  test('an applied effect with 0 lines changes nothing', () => {
+    const before = board(TETRIS_ROWS, { incoming: [garbage(1, 0, 3)] });
+    const { board: after, result } = applyLock(before, { ...VERTICAL_I, fx: 1 });
+    assert.equal(after.fx, 1);
+    assert.equal(result.linesCleared, 4);
+    assert.equal(result.sent, 4);
+  });
+
+  test('the lock is judged on the field after the effects', () => {
+    const before = board(EMPTY_ROWS, { incoming: [garbage(1, 1)] });
+    const flat = { piece: 'T', r: 0, x: 3, y: 18, spin: false };
+    assert.doesNotThrow(() => applyLock(before, flat));
+    assert.throws(() => applyLock(before, { ...flat, fx: 1 }), /collision/);
+  });
+
+  test('an effect that tops out before the lock ends it there', () => {
+    const before = board(['G.........', ...EMPTY_ROWS.slice(1)],
+      { incoming: [garbage(1, 1, 5), garbage(2, 1)] });
+    const { board: after, result } = applyLock(before,
+      { piece: 'T', r: 0, x: 3, y: 17, spin: false, fx: 2 });
+    assert.equal(result.toppedOut, true);
+    assert.equal(result.linesCleared, 0);
+    assert.equal(result.sent, 0);
+    assert.equal(after.fx, 1);
+    assert.deepEqual(after.field.toRows(), rowsWithBottom('GGGGG.GGGG'));
+  });
+
+  test('a lock.fx below the board fx is judged on the board as it is', () => {
+    const before = board(TETRIS_ROWS, { fx: 4, incoming: [garbage(5, 2)] });
+    const { board: after, result } = applyLock(before, { ...VERTICAL_I, fx: 2 });
+    assert.equal(after.fx, 4);
+    assert.deepEqual(after.incoming, [garbage(5, 0)]);
+    assert.equal(result.sent, 2);
+  });
+
+  test('an unknown effect, a gap in the ids or a bad effect is refused', () => {
+    const before = board(TETRIS_ROWS, { fx: 1, incoming: [garbage(2, 1)] });
+    assert.throws(() => applyLock(before, { ...VERTICAL_I, fx: 3 }), /unknown_effect/);
+    assert.throws(() => applyLock(before, { ...VERTICAL_I, fx: -1 }), /lock\.fx/);
+    assert.throws(() => applyLock({ ...before, incoming: [garbage(3, 1)] }, VERTICAL_I),
+      /board\.incoming\[0\]\.id: expected 2/);
+    assert.throws(() => applyLock({ ...before, incoming: [garbage(2, 1, 12)] }, VERTICAL_I),
+      /board\.incoming\[0\]\.hole/);
+    assert.throws(() => applyLock({ ...before, fx: 'x' }, VERTICAL_I), /board\.fx/);
+    assert.throws(() => applyLock({ ...before, incoming: {} }, VERTICAL_I), /board\.incoming/);
+  });
+
+  test('applyPendingEffects takes every effect now, or those up to an id', () => {
+    const rows = rowsWithBottom('T.........');
+    const before = board(rows, { incoming: [garbage(1, 1, 2), { id: 2, kind: 'clear_line' }] });
+    const all = applyPendingEffects(before);
+    assert.deepEqual(all.board.field.toRows(), rows);
+    assert.deepEqual([all.board.fx, all.board.incoming, all.toppedOut], [2, [], false]);
+    assert.deepEqual(all.applied.map((effect) => effect.id), [1, 2]);
+    const first = applyPendingEffects(before, 1);
+    assert.deepEqual(first.board.field.toRows(), rowsWithBottom('T.........', 'GG.GGGGGGG'));
+    assert.deepEqual(first.board.incoming, [{ id: 2, kind: 'clear_line' }]);
+    assert.equal(first.board.score, 0);
+  });
+
+  test('applyPendingEffects stops at a top-out', () => {
+    const before = board(['G.........', ...EMPTY_ROWS.slice(1)],
+      { incoming: [garbage(1, 1), { id: 2, kind: 'nuke' }] });
+    const { board: after, applied, toppedOut } = applyPendingEffects(before);
+    assert.equal(toppedOut, true);
+    assert.equal(after.fx, 1);
+    assert.deepEqual(applied.map((effect) => effect.id), [1]);
+    assert.deepEqual(after.incoming, [{ id: 2, kind: 'nuke' }]);
   });
 });

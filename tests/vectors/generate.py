@@ -24,6 +24,7 @@ from server.field import HEIGHT, WIDTH, Field
 from server.movement import drop, move, reach_map, rotate, rotation_kick
 from server.pieces import KICKS, ROTATIONS, Piece, PieceState
 from server.rng import Mulberry32
+from tests.vectors.battle_cases import battle_vectors, effect_vectors
 from tests.vectors.lock_cases import (
     MINI,
     TETRIS_WELL,
@@ -209,6 +210,8 @@ VECTOR_FILES: dict[str, Callable[[], list[Json]]] = {
     "bag.json": bag_vectors,
     "rotation.json": rotation_vectors,
     "locks.json": lock_vectors,
+    "effects.json": effect_vectors,
+    "battle.json": battle_vectors,
 }
 
 

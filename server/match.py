@@ -249,10 +249,15 @@ class Match:
             self._send_effect(opponent, power, seat, now, hole=draw_hole(self.rng))
         elif power is EffectKind.QUAKE:
             self._send_effect(opponent, power, seat, now, shifts=draw_quake_shifts(self.rng))
-        else:  # switch: each field gets the other, as both stand now
+        else:  # switch replaces whole fields: it applies at once (docs/rules.md "Powers")
             mine, theirs = switch_rows(seat.board.field), switch_rows(opponent.board.field)
-            self._send_effect(seat, power, seat, now, rows=theirs)
-            self._send_effect(opponent, power, seat, now, rows=mine)
+            for target, rows in ((seat, theirs), (opponent, mine)):
+                self._send_effect(target, power, seat, now, rows=rows)
+                applied, topped = target.board.apply_effects(target.board.last_effect_id)
+                self._remember_hits(target, applied, now)
+                if topped:  # garbage due before the switch pushed the stack out
+                    self._end(EndReason.TOP_OUT, loser=target, now=now)
+                    break
         return {"power_used": str(power)}
 
     def _send_effect(

@@ -176,7 +176,9 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
         raise ProtocolError("bad_field", f"game_flux.locks: at most {MAX_LOCKS}")
     locks = tuple(_parse_lock(lock, f"game_flux.locks[{k}]") for k, lock in enumerate(raw_locks))
     power_used = obj.get("power_used")
-    if power_used is not None and power_used not in _POWER_NAMES:
+    if power_used is not None and (
+        not isinstance(power_used, str) or power_used not in _POWER_NAMES
+    ):
         raise ProtocolError("bad_field", "game_flux.power_used: expected a power name or null")
     power_n = None
     if power_used is not None and obj.get("power_n") is not None:
@@ -229,14 +231,16 @@ SHORT_PREVIEW = 7  # next_block when a full one would not fit
 
 def encode_reply(payload: Mapping[str, Any]) -> bytes:
     """Encode a reply within MAX_DATAGRAM: if it is too large, `next_block` is cut to
-    SHORT_PREVIEW pieces, then the newest `effects` wait for a later datagram (they are
-    repeated until applied, so nothing is lost; docs/protocol.md "Size")."""
+    SHORT_PREVIEW pieces and `power_applied` left out, then the newest `effects` wait for a
+    later datagram (they are repeated until applied, so nothing is lost; docs/protocol.md)."""
     data = encode(payload)
     if len(data) <= MAX_DATAGRAM:
         return data
     trimmed = dict(payload)
     if "next_block" in trimmed:
         trimmed["next_block"] = trimmed["next_block"][:SHORT_PREVIEW]
+    if trimmed.get("power_applied"):
+        trimmed["power_applied"] = []  # it only repeats what `effects` and `fx` say
     effects = list(trimmed.get("effects", ()))
     data = encode(trimmed)
     while len(data) > MAX_DATAGRAM and effects:

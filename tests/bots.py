@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 
 from server.bag import PieceSequence
 from server.board import Board, Lock
+from server.effects import Effect
+from server.errors import IllegalLock, InvalidState
+from server.field import Field
 from server.movement import is_resting, reachable
 from server.pieces import Piece, PieceState
 
@@ -50,13 +53,21 @@ def tower_state(board: Board, piece: Piece) -> PieceState:
 
 @dataclass
 class Bot:
-    """Plays from the pieces the server announced (`next_block` at `piece_index`)."""
+    """A scripted client: predicts its own field from the pieces the server announced
+    (`next_block` at `piece_index`), takes effects at its lock boundaries, reconciles with every
+    server state (authoritative board + replay of unacknowledged locks) and uses its powers."""
 
     strategy: str = "best"  # or "tower"
+    use_powers: bool = False
     known: dict[int, str] = field(default_factory=dict)
     board: Board = field(default_factory=Board)
     unacked: list[dict] = field(default_factory=list)
     scores: list[int] = field(default_factory=lambda: [0])  # score after each of our locks
+    ack: int = 0
+    taken_fx: int = 0  # the newest effect we applied at a lock boundary
+    power_uses: int = 0  # uses made (the next power_n)
+    pending_power: dict | None = None
+    powers: list[str] = field(default_factory=list)
 
     def score_matches(self, server_score: int) -> bool:
         """The server's score is ours after some prefix of our locks (later ones may not have
@@ -64,12 +75,43 @@ class Bot:
         return server_score in self.scores
 
     def learn(self, msg: dict) -> None:
+        """Take a game_start/game_flux that passed the `timestamp > now` filter."""
         for k, letter in enumerate(msg["next_block"]):
             self.known[msg["piece_index"] + k] = letter
-        self.unacked = [lock for lock in self.unacked if lock["n"] >= msg["ack"]]
+        if msg["ack"] < self.ack:
+            return  # an older state overtaken by a newer one: never roll back
+        self.ack = msg["ack"]
+        self.unacked = [lock for lock in self.unacked if lock["n"] >= self.ack]
+        if msg.get("rejected"):
+            self.unacked = []
+        self.powers = list(msg.get("powers_available", []))
+        if self.pending_power and msg.get("power_ack", 0) > self.pending_power["power_n"]:
+            self.pending_power = None
+        self._rebuild(msg)
+
+    def _rebuild(self, msg: dict) -> None:
+        hold = msg.get("hold")
+        board = Board(
+            field=Field.from_rows(msg["user_blocks"]), next_index=msg["piece_index"],
+            hold=(msg["hold_index"], Piece(hold)) if hold else None, combo=msg["combo"],
+            b2b=msg["b2b"], lines=msg["lines"], score=msg["user_score"],
+            locks_applied=msg["ack"], fx=msg.get("fx", 0),
+            incoming=tuple(Effect.from_wire(e) for e in msg.get("effects", ())),
+        )
+        for k, wire in enumerate(self.unacked):
+            try:
+                board.apply_lock(_lock(wire), _KnownSequence(self.known))
+            except (IllegalLock, InvalidState, KeyError):
+                self.unacked = self.unacked[:k]  # the server will refuse the rest
+                break
+        board.apply_effects(min(self.taken_fx, board.last_effect_id))
+        self.board = board
 
     def next_lock(self) -> dict | None:
         """Lock the piece in hand (never holds); None once the bot ran out of known pieces."""
+        # The lock boundary: every effect we know of enters our field before the next piece.
+        self.board.apply_effects(self.board.last_effect_id)
+        self.taken_fx = self.board.fx
         index = self.board.next_index
         letter = self.known.get(index)
         if letter is None or self.board.topped_out:
@@ -77,13 +119,24 @@ class Bot:
         piece = Piece(letter)
         choose = best_state if self.strategy == "best" else tower_state
         state = choose(self.board, piece)
-        lock = Lock(self.board.locks_applied, index, piece, state.r, state.x, state.y)
-        self.board.apply_lock(lock, _KnownSequence(self.known))
+        wire = {"n": self.board.locks_applied, "i": index, "piece": letter, "r": state.r,
+                "x": state.x, "y": state.y, "spin": False, "fx": self.board.fx}
+        self.board.apply_lock(_lock(wire), _KnownSequence(self.known))
         self.scores.append(self.board.score)
-        wire = {"n": lock.n, "i": index, "piece": letter, "r": state.r, "x": state.x,
-                "y": state.y, "spin": False}
         self.unacked.append(wire)
         return wire
+
+    def power_fields(self) -> dict:
+        """`power_used`/`power_n` for the next request: the pending use, or a new one."""
+        if self.use_powers and self.pending_power is None and self.powers:
+            self.pending_power = {"power_used": self.powers[0], "power_n": self.power_uses}
+            self.power_uses += 1
+        return self.pending_power or {}
+
+
+def _lock(wire: dict) -> Lock:
+    return Lock(wire["n"], wire["i"], Piece(wire["piece"]), wire["r"], wire["x"], wire["y"],
+                wire["spin"], wire.get("fx", 0))
 
 
 class _KnownSequence(PieceSequence):

@@ -15,7 +15,9 @@ from tests.bots import Bot
 
 
 class SeedClient:
-    def __init__(self, server: tuple[str, int], name: str, strategy: str = "best") -> None:
+    def __init__(
+        self, server: tuple[str, int], name: str, strategy: str = "best", use_powers: bool = False
+    ) -> None:
         self.server = server
         self.name = name
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -25,7 +27,7 @@ class SeedClient:
         self.newest_applied = 0  # the newest server timestamp applied (timestamp > now)
         self.game: dict[str, Any] = {}
         self.end: dict[str, Any] | None = None
-        self.bot = Bot(strategy=strategy)
+        self.bot = Bot(strategy=strategy, use_powers=use_powers)
 
     def close(self) -> None:
         self.sock.close()
@@ -83,6 +85,7 @@ class SeedClient:
             "opponent_blocks": self.game.get("opponent_blocks"), "power_used": None,
             "user_score": self.game.get("user_score", 0), "powers_available": [],
             "token": self.game.get("token"), "locks": locks if locks is not None else [],
+            **self.bot.power_fields(),
             **fields,
         }
         self.send(msg)

@@ -376,7 +376,9 @@ function lockAttack(spin, cleared, perfectClear, backToBack, combo) {
 export const EFFECT_KINDS = Object.freeze([
   'garbage', 'add_line', 'clear_line', 'nuke', 'gravity', 'quake', 'switch',
 ]);
-export const POWERS = Object.freeze(['add_line', 'clear_line', 'quake', 'gravity', 'switch', 'nuke']);
+export const POWERS = Object.freeze([
+  'add_line', 'clear_line', 'quake', 'gravity', 'switch', 'nuke',
+]);
 const ALL_ROWS = HIDDEN + HEIGHT;
 
 function expectCount(value, where, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -444,10 +446,16 @@ function garbageRow(hole) {
   return 'G'.repeat(hole) + EMPTY + 'G'.repeat(WIDTH - hole - 1);
 }
 
-// Rows pushed in at the bottom; the top ones are lost (the field has topped out by then).
+// Rows pushed in at the bottom; the top ones are lost (see pushedOut).
 function pushRows(rows, count, hole) {
   const n = Math.min(count, ALL_ROWS);
   return [...rows.slice(n), ...Array(n).fill(garbageRow(hole))];
+}
+
+// A block pushed past the top hidden row has topped out too, wherever the rest ends up.
+function pushedOut(rows, effect) {
+  const count = { garbage: effect.lines, add_line: 1 }[effect.kind] ?? 0;
+  return rows.slice(0, count).some((row) => row !== EMPTY_ROW);
 }
 
 function rotateRow(row, shift) {
@@ -471,18 +479,21 @@ const EFFECT_RULES = {
   clear_line: (rows) => [EMPTY_ROW, ...rows.slice(0, -1)],
   nuke: () => Array(ALL_ROWS).fill(EMPTY_ROW),
   gravity: (rows) => compactColumns(rows),
-  quake: (rows, e) => rows.map((row, k) => (k < HIDDEN ? row : rotateRow(row, e.shifts[k - HIDDEN]))),
+  quake: (rows, e) => rows.map((row, k) => (
+    k < HIDDEN ? row : rotateRow(row, e.shifts[k - HIDDEN]))),
   switch: (rows, e) => [...Array(ALL_ROWS - e.rows.length).fill(EMPTY_ROW), ...e.rows],
 };
 
-// One effect on a field, then its full rows removed (no score, no attack); blocks left in the
-// hidden rows mean the player has topped out.
+// One effect on a field, then its full rows removed (no score, no attack); blocks pushed into
+// or past the hidden rows mean the player has topped out.
 export function applyEffect(field, effect) {
   if (!(field instanceof Field)) throw new TypeError('field: expected a Field');
   const parsed = parseEffect(effect);
-  const rows = EFFECT_RULES[parsed.kind](field.allRows(), parsed);
+  const before = field.allRows();
+  const rows = EFFECT_RULES[parsed.kind](before, parsed);
   const after = new Field(FIELD_KEY, rows).clearFullRows().field;
-  return Object.freeze({ field: after, toppedOut: after.hasHiddenBlocks() });
+  const toppedOut = pushedOut(before, parsed) || after.hasHiddenBlocks();
+  return Object.freeze({ field: after, toppedOut });
 }
 
 // A board's effects: `fx` the id of the last one applied, `incoming` the ones not applied yet,
@@ -573,9 +584,8 @@ export function applyLock(board, lock) {
   const taken = takeEffects(board.field, effects.fx, effects.incoming, lockFx);
   if (taken.toppedOut) return toppedOutBeforeLock(board, taken);
   if (!taken.field.fits(lock)) throw new RangeError('lock: the piece does not fit (collision)');
-  const before = { ...board, field: taken.field };
-  const spin = detectSpin(before.field, lock, lock.spin);
-  const { field, cleared } = before.field.place(lock).clearFullRows();
+  const spin = detectSpin(taken.field, lock, lock.spin);
+  const { field, cleared } = taken.field.place(lock).clearFullRows();
   const difficult = cleared === 4 || (spin !== 'none' && cleared > 0);
   const backToBack = difficult && board.b2b;
   const combo = cleared > 0 ? board.combo + 1 : -1;

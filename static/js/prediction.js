@@ -1,19 +1,21 @@
 // The client's predicted state of its own player: pure (no DOM, no WebSocket, no clock).
 //
-// It keeps the bookkeeping of rules.md "Hold" and "Locks" and reconciles with the server as
-// docs/protocol.md says: the predicted board is the authoritative board with the locks the
-// server has not acknowledged replayed on it; the piece in hand is kept.
+// It keeps the bookkeeping of rules.md "Hold", "Locks" and "Battle" and reconciles with the
+// server as docs/protocol.md says: the predicted board is the authoritative board (field, fx and
+// pending effects) with the locks the server has not acknowledged replayed on it; the piece in
+// hand is kept.
 //
 //   const p = new Prediction();
 //   p.applyServer(msg)    // a game_start or game_flux message, already timestamp-filtered.
-//                         // Records next_block by piece_index, the authoritative board, hold
-//                         // and ack; forgets locks with n < ack. Resets to the server's state
-//                         // (dropping every unacknowledged lock, the piece in hand back to the
-//                         // server's) on the first message, on `rejected`, and whenever the
-//                         // server's books disagree with the locks it acknowledged. A message
-//                         // with an older ack than one already applied is ignored.
-//                         // Returns true if applied; throws (changing nothing) on bad input.
-//   p.board               // predicted {field, combo, b2b, lines, score}
+//                         // Records next_block by piece_index, the authoritative board, hold,
+//                         // ack, fx, effects and powers; forgets locks with n < ack. Resets to the
+//                         // server's state (dropping every unacknowledged lock, the piece in hand
+//                         // back to the server's) on the first message, on `rejected`, and
+//                         // whenever the server's books disagree with the locks it acknowledged.
+//                         // A message older than one applied (a lower ack, fx or power_ack) is
+//                         // ignored. Returns true if applied; throws (changing nothing) on bad
+//                         // input.
+//   p.board               // predicted {field, combo, b2b, lines, score, fx, incoming}
 //   p.active              // the piece in hand {i, piece, r, x, y}, or null (piece not known
 //                         // yet, or the predicted board topped out)
 //   p.holdPiece           // letter or null;  p.canHold
@@ -22,17 +24,32 @@
 //   p.hold()              // swap per rules.md "Hold" (once per piece); true if done
 //   p.lock(spin)          // lock the piece in hand where it rests; spin defaults to "the last
 //                         // change of the piece in hand was a rotation". Returns the result of
-//                         // engine.applyLock (for effects) and spawns the next piece.
-//   p.pendingLocks(max)   // oldest-first unacknowledged locks for game_flux.locks
+//                         // engine.applyLock, then takes every pending effect (the lock boundary)
+//                         // and spawns the next piece on the new field.
+//   p.pendingLocks(max)   // oldest-first unacknowledged locks for game_flux.locks, each with fx
 //   p.ack, p.toppedOut, p.diverged (an unacknowledged lock no longer fits the authoritative
 //                         // field: the server will reject it and a reset follows)
+//
+// Effects (rules.md "Effects and when they apply"):
+//   p.incoming            // effects pending on the predicted board, oldest first (after the
+//                         // cancelling of this client's own locks); p.incomingGarbageLines
+//   p.takeAppliedEffects() // effects applied to the field the player sees since last asked,
+//                         // each exactly once, in id order (for quake shakes, nuke flashes …)
+//
+// Powers (rules.md "Powers", docs/protocol.md "Battle"):
+//   p.powersAvailable     // the server's inventory minus the uses it has not acknowledged
+//   p.usePower(power)     // queue a use {n, power}; null when the inventory does not hold it
+//   p.pendingPower()      // {power_used, power_n} for the next game_flux, or null
+//   p.takePowerRejections() // [{n, power, reason}] the server refused since last asked
 //
 // The server sends the held piece's letter but not its sequence index, which a lock of the held
 // piece must name (rules.md "Locks" case 3). The index is known from this client's own locks;
 // after a reset into a state it did not build (a rejoin) it comes from `hold_index` if the
 // server sends it, and otherwise the held piece cannot be swapped back in.
 
-import { Field, PIECES, applyLock, move, spawnState } from './engine.js';
+import {
+  Field, HIDDEN, PIECES, POWERS, applyLock, applyPendingEffects, move, parseEffect, spawnState,
+} from './engine.js';
 
 export const MAX_LOCKS_PER_REQUEST = 8;
 
@@ -60,6 +77,44 @@ function parseField(rows) {
   }
 }
 
+// The server's pending effects: oldest first, numbered on from its fx (rules.md "Battle").
+function parseEffects(list, fx) {
+  if (!Array.isArray(list)) throw new TypeError('effects: expected an array');
+  return Object.freeze(list.map((effect, k) => {
+    const parsed = parseEffect(effect, `effects[${k}]`);
+    if (parsed.id !== fx + 1 + k) {
+      throw new TypeError(`effects[${k}].id: expected ${fx + 1 + k}, got ${parsed.id}`);
+    }
+    return parsed;
+  }));
+}
+
+function parsePowers(list) {
+  if (!Array.isArray(list)) throw new TypeError('powers_available: expected an array');
+  list.forEach((power, k) => {
+    if (!POWERS.includes(power)) {
+      throw new TypeError(`powers_available[${k}]: expected a power, got ${JSON.stringify(power)}`);
+    }
+  });
+  return Object.freeze([...list]);
+}
+
+function parsePowerRejected(rejected) {
+  if (rejected === null) return null;
+  if (typeof rejected !== 'object') {
+    throw new TypeError('power_rejected: expected null or an object');
+  }
+  const reason = rejected.reason ?? null;
+  if (reason !== null && typeof reason !== 'string') {
+    throw new TypeError('power_rejected.reason: expected a string');
+  }
+  return Object.freeze({
+    n: expectInteger(rejected.n, 'power_rejected.n', 0),
+    power: rejected.power ?? null,
+    reason,
+  });
+}
+
 // Parse a server message once, at the edge; nothing below re-checks its keys.
 function parseServerMessage(msg) {
   if (msg === null || typeof msg !== 'object' || !SERVER_COMMANDS.has(msg.command)) {
@@ -76,6 +131,7 @@ function parseServerMessage(msg) {
     throw new TypeError('b2b: expected true or false');
   }
   const holdIndex = msg.hold_index;
+  const fx = expectInteger(msg.fx ?? 0, 'fx', 0);
   return {
     board: Object.freeze({
       field: parseField(msg.user_blocks),
@@ -91,6 +147,11 @@ function parseServerMessage(msg) {
       ? null : expectInteger(holdIndex, 'hold_index', 0),
     ack: expectInteger(msg.ack, 'ack', 0),
     rejected: rejected !== null,
+    fx,
+    effects: parseEffects(msg.effects ?? [], fx),
+    powers: parsePowers(msg.powers_available ?? []),
+    powerAck: expectInteger(msg.power_ack ?? 0, 'power_ack', 0),
+    powerRejected: parsePowerRejected(msg.power_rejected ?? null),
   };
 }
 
@@ -102,6 +163,61 @@ function books(next, hold) {
 
 function sameBooks(ours, pieceIndex, holdLetter) {
   return ours !== null && ours.next === pieceIndex && (ours.hold?.piece ?? null) === holdLetter;
+}
+
+// rules.md "Powers": the uses this client made that the server has not handled yet, sent one
+// per request oldest first, and shown as already spent.
+class PowerUses {
+  #held = Object.freeze([]); // the server's inventory, oldest first
+  #queue = []; // {n, power}, oldest first
+  #next = 0; // the next use number (power_n)
+  #ack = 0; // uses the server has handled
+  #rejections = [];
+
+  get ack() {
+    return this.#ack;
+  }
+
+  get available() {
+    const left = [...this.#held];
+    for (const { power } of this.#queue) {
+      const k = left.indexOf(power);
+      if (k >= 0) left.splice(k, 1);
+    }
+    return left;
+  }
+
+  applyServer({ powers, powerAck, powerRejected }) {
+    // Reported once: a refusal of a use still queued (a repeated message finds it gone).
+    if (this.#queue.some(({ n }) => n === powerRejected?.n)) this.#rejections.push(powerRejected);
+    this.#held = powers;
+    this.#ack = powerAck;
+    // A use the server handled is either spent (in `powers`) or refused: it goes either way.
+    this.#queue = this.#queue.filter(({ n }) => n >= powerAck && n !== powerRejected?.n);
+    this.#next = Math.max(this.#next, powerAck); // after a reload, numbering continues
+  }
+
+  use(power) {
+    if (!POWERS.includes(power)) {
+      throw new TypeError(`usePower: expected one of ${POWERS.join(' ')}, got ${power}`);
+    }
+    if (!this.available.includes(power)) return null;
+    const use = Object.freeze({ n: this.#next, power });
+    this.#queue.push(use);
+    this.#next += 1;
+    return use;
+  }
+
+  pending() {
+    const [oldest] = this.#queue;
+    return oldest === undefined ? null : { power_used: oldest.power, power_n: oldest.n };
+  }
+
+  takeRejections() {
+    const rejections = this.#rejections;
+    this.#rejections = [];
+    return rejections;
+  }
 }
 
 export class Prediction {
@@ -119,12 +235,20 @@ export class Prediction {
   #board = null;
   #toppedOut = false;
   #diverged = false;
+  #effects = new Map(); // id -> effect: the server's pending ones, and forced ones not shown yet
+  #serverFx = 0;
+  #shownFx = 0; // the id of the last effect applied to the field the player sees
+  #appliedEffects = []; // shown since takeAppliedEffects() last asked
+  #powers = new PowerUses();
 
   applyServer(msg) {
     const server = parseServerMessage(msg);
-    if (this.#serverBoard !== null && server.ack < this.#ack) return false; // older news
+    if (this.#serverBoard !== null && this.#isOlder(server)) return false;
     server.nextBlock.forEach((piece, k) => this.#known.set(server.pieceIndex + k, piece));
-    this.#serverBoard = server.board;
+    this.#learnEffects(server);
+    this.#serverBoard = Object.freeze({
+      ...server.board, fx: server.fx, incoming: this.#knownEffectsAfter(server.fx),
+    });
     const acknowledged = this.#pending.filter(({ lock }) => lock.n < server.ack);
     this.#pending = this.#pending.slice(acknowledged.length);
     if (acknowledged.length > 0) this.#acked = acknowledged.at(-1).after;
@@ -132,8 +256,10 @@ export class Prediction {
       && sameBooks(this.#acked, server.pieceIndex, server.hold);
     if (server.rejected || !agrees) this.#reset(server);
     this.#ack = server.ack;
+    this.#serverFx = server.fx;
     this.#replay();
     this.#keepHand();
+    this.#powers.applyServer(server);
     this.#forgetPast();
     return true;
   }
@@ -167,6 +293,36 @@ export class Prediction {
 
   get diverged() {
     return this.#diverged;
+  }
+
+  get incoming() {
+    return this.#board?.incoming ?? [];
+  }
+
+  get incomingGarbageLines() {
+    return this.incoming.reduce((sum, e) => sum + (e.kind === 'garbage' ? e.lines : 0), 0);
+  }
+
+  takeAppliedEffects() {
+    const applied = this.#appliedEffects;
+    this.#appliedEffects = [];
+    return applied;
+  }
+
+  get powersAvailable() {
+    return this.#powers.available;
+  }
+
+  usePower(power) {
+    return this.#powers.use(power);
+  }
+
+  pendingPower() {
+    return this.#powers.pending();
+  }
+
+  takePowerRejections() {
+    return this.#powers.takeRejections();
   }
 
   preview(count) {
@@ -206,8 +362,10 @@ export class Prediction {
     if (move(this.#board.field, hand, 0, 1) !== null) {
       throw new RangeError('lock: the piece is floating (drop it first)');
     }
-    const { board, result } = applyLock(this.#board, { ...hand, spin });
-    const lock = Object.freeze({ n: this.#nextLockNumber, i: this.#handIndex, ...hand, spin });
+    // The lock takes no new effect: those pending apply after it (the boundary below).
+    const { fx } = this.#board;
+    const { board, result } = applyLock(this.#board, { ...hand, spin, fx });
+    const lock = Object.freeze({ n: this.#nextLockNumber, i: this.#handIndex, ...hand, spin, fx });
     // rules.md "Locks": the hand (case 1) or next+1 (case 2) moves `next` past itself;
     // a held piece (case 3) consumes only `next`, which went into the slot.
     const { next, hold } = this.#books;
@@ -217,6 +375,7 @@ export class Prediction {
     this.#board = board;
     this.#toppedOut ||= result.toppedOut;
     this.#holdUsed = false;
+    if (!this.#toppedOut) this.#takeEffects();
     this.#spawn(this.#books.next, this.#known.get(this.#books.next));
     return result;
   }
@@ -247,30 +406,90 @@ export class Prediction {
     this.#spawn(server.pieceIndex, this.#known.get(server.pieceIndex));
   }
 
-  // Replay the unacknowledged locks on the authoritative board. One that no longer fits (the
-  // field changed under it) stops the replay: the server will reject it.
+  // A message is older news when any of its counters went back.
+  #isOlder(server) {
+    return server.ack < this.#ack || server.fx < this.#serverFx
+      || server.powerAck < this.#powers.ack;
+  }
+
+  // The server's list replaces ours for every id it carries; ids above its newest stay (the
+  // server leaves the newest out of a datagram that would be too large).
+  #learnEffects(server) {
+    for (const effect of server.effects) this.#effects.set(effect.id, effect);
+  }
+
+  #knownEffectsAfter(fx) {
+    const list = [];
+    for (let id = fx + 1; this.#effects.has(id); id += 1) list.push(this.#effects.get(id));
+    return Object.freeze(list);
+  }
+
+  // Right after a lock (rules.md "Effects and when they apply"): every pending effect applies.
+  #takeEffects() {
+    const taken = applyPendingEffects(this.#board);
+    this.#board = taken.board;
+    this.#toppedOut ||= taken.toppedOut;
+    this.#show(taken.applied);
+  }
+
+  // Replay the unacknowledged locks on the authoritative board, each after the effects it
+  // carries in its fx, then the effects the player has already seen applied. A lock that no
+  // longer fits (the field changed under it) stops the replay: the server will reject it.
   #replay() {
     let board = this.#serverBoard;
+    const applied = [];
+    const take = (upTo) => {
+      const taken = applyPendingEffects(board, upTo);
+      board = taken.board;
+      applied.push(...taken.applied);
+      this.#toppedOut ||= taken.toppedOut;
+      return !taken.toppedOut;
+    };
     this.#diverged = false;
+    let alive = true;
     for (const { lock } of this.#pending) {
-      if (!board.field.fits(lock)) {
+      alive = take(lock.fx);
+      if (!alive) break;
+      if (board.fx < lock.fx || !board.field.fits(lock)) {
         this.#diverged = true;
         break;
       }
-      const applied = applyLock(board, lock);
-      board = applied.board;
-      this.#toppedOut ||= applied.result.toppedOut;
+      const locked = applyLock(board, lock);
+      board = locked.board;
+      this.#toppedOut ||= locked.result.toppedOut;
     }
+    if (alive) take(this.#shownFx);
     this.#board = board;
+    this.#show(applied);
   }
 
-  // The piece in hand stays where it is while it still fits; otherwise it starts over.
+  // Every effect is shown once: ids above the last one shown, up to the board's fx. Those the
+  // server applied itself (its grace period) come from what it sent before.
+  #show(applied) {
+    const byId = new Map(applied.map((effect) => [effect.id, effect]));
+    for (let id = this.#shownFx + 1; id <= this.#board.fx; id += 1) {
+      const effect = byId.get(id) ?? this.#effects.get(id);
+      if (effect !== undefined) this.#appliedEffects.push(effect);
+    }
+    this.#shownFx = Math.max(this.#shownFx, this.#board.fx);
+  }
+
+  // The piece in hand stays where it is while it still fits; an effect that pushed the stack
+  // into it lifts it until it fits, and if nothing above fits the player has topped out.
   #keepHand() {
     if (this.#hand === null) {
       this.#spawn(this.#handIndex, this.#known.get(this.#handIndex));
-    } else if (!this.#board.field.fits(this.#hand)) {
-      this.#spawn(this.#handIndex, this.#hand.piece);
+      return;
     }
+    const field = this.#board.field;
+    for (let y = this.#hand.y; y >= -HIDDEN - 3; y -= 1) {
+      const lifted = Object.freeze({ ...this.#hand, y });
+      if (field.fits(lifted)) {
+        this.#hand = lifted;
+        return;
+      }
+    }
+    this.#toppedOut = true;
   }
 
   #spawn(index, piece) {
@@ -284,6 +503,11 @@ export class Prediction {
     const oldest = Math.min(this.#acked.next, this.#books.next, this.#handIndex);
     for (const index of this.#known.keys()) {
       if (index < oldest) this.#known.delete(index);
+    }
+    // Effects the server applied and the player has seen are not needed any more.
+    const done = Math.min(this.#serverFx, this.#shownFx);
+    for (const id of this.#effects.keys()) {
+      if (id <= done) this.#effects.delete(id);
     }
   }
 }

@@ -12,7 +12,8 @@ export class SettingsPanel {
     this.dialog = doc.getElementById('settings');
     this.hint = doc.getElementById('rebind-hint');
     this.capturing = null; // the action waiting for a key press, or null
-    this.dialog.addEventListener('keydown', (event) => this.#capture(event), true);
+    // capture phase on the document: the "+" button is re-rendered, so focus may be anywhere
+    doc.addEventListener('keydown', (event) => this.#capture(event), true);
     this.dialog.addEventListener('cancel', (event) => {
       if (this.capturing !== null) event.preventDefault(); // Esc cancels the capture only
     });
@@ -77,7 +78,7 @@ export class SettingsPanel {
         }));
       }
       const adding = this.capturing === action;
-      keys.append(this.#button(adding ? 'press a key…' : '+', adding ? 'key adding' : 'key add',
+      keys.append(this.#button(adding ? 'press a key…' : '+', adding ? 'key add adding' : 'key add',
         `Add a key for ${words}`, () => this.#startCapture(action)));
       row.append(name, keys);
       body.append(row);
@@ -105,7 +106,7 @@ export class SettingsPanel {
   #capture(event) {
     if (this.capturing === null) return;
     event.preventDefault();
-    event.stopPropagation();
+    event.stopImmediatePropagation(); // the key is being bound, not played or typed
     if (event.code !== 'Escape' && event.code) {
       this.store.set(bindKey(this.store.get(), this.capturing, event.code));
     }

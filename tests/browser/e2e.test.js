@@ -221,10 +221,22 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.deepEqual(page.problems, []);
   });
 
+  test('cancelling a waiting match goes home and kills its link', async () => {
+    const host = await openPage(DESKTOP);
+    const link = await createMatch(host, 'jack');
+    await host.click('#cancel-button');
+    await host.waitForSelector('#view-home:not([hidden])');
+    assert.equal(new URL(host.url()).pathname, '/');
+    const guest = await openPage(DESKTOP, link);
+    await joinByLink(guest, 'kate');
+    await guest.waitForSelector('#message-home:not([hidden])');
+    assert.equal(await guest.textContent('#message-text'), 'This match no longer exists.');
+  });
+
   test('a dead link says the match no longer exists and offers a way home', async () => {
     const page = await openPage(DESKTOP, `${game.url}m/${'A'.repeat(22)}`);
     await joinByLink(page, 'erin');
-    await page.waitForSelector('#view-message:not([hidden])');
+    await page.waitForSelector('#view-message:not([hidden]) #message-home:not([hidden])');
     assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');
     assert.ok(await page.isVisible('#message-home'));
     await shot(page, 'dead-link');

@@ -381,10 +381,15 @@ describe('effects (rules.md "Effect kinds")', () => {
     assert.equal(afterEffect(low, garbage(1, 3)).toppedOut, false);
     assert.equal(afterEffect(low, garbage(1, 4)).toppedOut, true);
     assert.equal(afterEffect(low, garbage(1, 99)).toppedOut, true);
+    // Pushed past the top hidden row: lost, and topped out though the hidden rows are empty.
+    const past = applyEffect(Field.fromRows(top), garbage(1, 5, 9));
+    assert.equal(past.field.hasHiddenBlocks(), false);
+    assert.equal(past.toppedOut, true);
   });
 
   test('add_line pushes one garbage row', () => {
-    assert.deepEqual(afterEffect(rowsWithBottom('T.........'), { id: 2, kind: 'add_line', hole: 9 }),
+    const rows = rowsWithBottom('T.........');
+    assert.deepEqual(afterEffect(rows, { id: 2, kind: 'add_line', hole: 9 }),
       { rows: rowsWithBottom('T.........', 'GGGGGGGGG.'), toppedOut: false });
   });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  Field, HEIGHT, applyLock, bagSequence, drop, move, rotate,
+  Field, HEIGHT, applyLock, applyPendingEffects, bagSequence, drop, move, rotate,
 } from '../../static/js/engine.js';
 import { Prediction } from '../../static/js/prediction.js';
 
@@ -75,7 +75,7 @@ describe('the first server state', () => {
     assert.deepEqual(prediction.preview(5), SEQUENCE.slice(6, 11));
     assert.deepEqual(prediction.preview(99), SEQUENCE.slice(6, 5 + PREVIEW));
     assert.deepEqual({ ...prediction.board, field: null },
-      { field: null, combo: -1, b2b: false, lines: 0, score: 0 });
+      { field: null, combo: -1, b2b: false, lines: 0, score: 0, fx: 0, incoming: [] });
   });
 
   test('bad messages are refused and change nothing', () => {
@@ -103,7 +103,7 @@ describe('locks', () => {
     const prediction = started();
     const state = placeAndLock(prediction);
     assert.deepEqual(prediction.pendingLocks(),
-      [{ n: 0, i: 0, piece: state.piece, r: state.r, x: state.x, y: state.y, spin: false }]);
+      [{ n: 0, i: 0, piece: state.piece, r: state.r, x: state.x, y: state.y, spin: false, fx: 0 }]);
     const expected = applyLock({ ...prediction.board, field: Field.empty() },
       { ...state, spin: false }).board.field;
     assert.deepEqual(prediction.board.field.toRows(), expected.toRows());
@@ -345,11 +345,318 @@ describe('reconciliation', () => {
     assert.ok(prediction.board.field.fits(prediction.active));
   });
 
-  test('a hand that no longer fits respawns', () => {
+  test('a hand that no longer fits is lifted until it fits', () => {
     const prediction = started();
     prediction.setActive(drop(prediction.board.field, prediction.active));
+    const { piece, r, x } = prediction.active;
     const rows = [...EMPTY_ROWS.slice(0, 15), ...Array(5).fill('GGGGGGGGG.')];
     prediction.applyServer(serverMessage({ rows }));
-    assert.deepEqual({ ...prediction.active }, { i: 0, piece: SEQUENCE[0], r: 0, x: 3, y: -2 });
+    const lifted = drop(Field.fromRows(rows), { piece, r, x, y: -2 });
+    assert.deepEqual({ ...prediction.active }, { i: 0, ...lifted });
+    assert.equal(prediction.toppedOut, false);
+  });
+});
+
+describe('effects (rules.md "Effects and when they apply")', () => {
+  const garbage = (id, lines, hole = 0) => ({ id, kind: 'garbage', from: 'bob', lines, hole });
+  const FULL_SHIFT = { id: 2, kind: 'quake', from: 'bob', shifts: Array(HEIGHT).fill(1) };
+
+  function battleBoard(rows = EMPTY_ROWS, fx = 0, incoming = []) {
+    return { field: Field.fromRows(rows), combo: -1, b2b: false, lines: 0, score: 0, fx, incoming };
+  }
+
+  // The server's board after these locks (the engine is the server's rules: the vectors say so).
+  function serverAfter(board, locks) {
+    return locks.reduce((current, lock) => applyLock(current, lock).board, board);
+  }
+
+  // What the server sends for that board.
+  function battleMessage(board, options = {}) {
+    return serverMessage({
+      rows: board.field.toRows(), score: board.score, ...options,
+      extra: {
+        fx: board.fx, effects: board.incoming, combo: board.combo, b2b: board.b2b,
+        lines: board.lines, ...options.extra,
+      },
+    });
+  }
+
+  function startedWith(board, options = {}) {
+    const prediction = new Prediction();
+    prediction.applyServer({ ...battleMessage(board, options), command: 'game_start' });
+    return prediction;
+  }
+
+  const fieldRows = (prediction) => prediction.board.field.toRows();
+
+  // Lock the I, vertical, into column 9 (the piece in hand must be an I).
+  function lockIRight(prediction) {
+    const field = prediction.board.field;
+    let state = rotate(field, prediction.active, 1);
+    for (let k = 0; k < 4; k += 1) state = move(field, state, 1, 0);
+    prediction.setActive(drop(field, state));
+    prediction.lock(false);
+  }
+
+  test('pending effects wait for the lock, apply right after it, and the lock carries fx', () => {
+    const prediction = startedWith(battleBoard(EMPTY_ROWS, 0, [garbage(1, 2, 4)]));
+    assert.deepEqual(fieldRows(prediction), EMPTY_ROWS, 'not applied before a lock');
+    assert.deepEqual(prediction.incoming, [garbage(1, 2, 4)]);
+    assert.equal(prediction.incomingGarbageLines, 2);
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+
+    const first = placeAndLock(prediction, -4);
+    assert.equal(prediction.pendingLocks()[0].fx, 0, 'no effect applied before the first lock');
+    // The piece on the floor first, then the garbage pushed in under it.
+    const locked = applyLock(battleBoard(), { ...first, spin: false }).board.field.toRows();
+    assert.deepEqual(fieldRows(prediction),
+      [...locked.slice(2), 'GGGG.GGGGG', 'GGGG.GGGGG']);
+    assert.equal(prediction.board.fx, 1);
+    assert.deepEqual(prediction.incoming, []);
+    assert.equal(prediction.incomingGarbageLines, 0);
+    assert.deepEqual(prediction.takeAppliedEffects(), [garbage(1, 2, 4)]);
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+    assert.deepEqual({ ...prediction.active },
+      { i: 1, piece: SEQUENCE[1], r: 0, x: 3, y: -2 }, 'the next piece spawns on the new field');
+
+    placeAndLock(prediction, 4);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => lock.fx), [0, 1]);
+  });
+
+  test('the lock\'s attack cancels pending garbage first; only the rest comes in', () => {
+    const rows = [...EMPTY_ROWS.slice(0, 15), 'G.........', ...Array(4).fill('GGGGGGGGG.')];
+    const incoming = [garbage(1, 1), FULL_SHIFT, garbage(3, 5, 2)];
+    const prediction = startedWith(battleBoard(rows, 0, incoming),
+      { next: SEQUENCE.indexOf('I') });
+    assert.equal(prediction.incomingGarbageLines, 6);
+    lockIRight(prediction); // a tetris: attack 4
+    const shown = prediction.takeAppliedEffects();
+    assert.deepEqual(shown, [garbage(1, 0), FULL_SHIFT, garbage(3, 2, 2)]);
+    // Garbage 1 was cancelled to nothing; the quake moved the G right; 2 rows came in.
+    assert.deepEqual(fieldRows(prediction),
+      [...EMPTY_ROWS.slice(0, 17), '.G........', 'GG.GGGGGGG', 'GG.GGGGGGG']);
+  });
+
+  test('an effect applied is never applied or shown twice: re-sends, repeats, reconciles', () => {
+    const start = battleBoard(EMPTY_ROWS, 0, [garbage(1, 2, 4)]);
+    const prediction = startedWith(start);
+    const lock0 = { ...placeAndLock(prediction, -4), spin: false, fx: 0 };
+    const seen = prediction.takeAppliedEffects();
+    assert.deepEqual(seen.map((effect) => effect.id), [1]);
+    const local = fieldRows(prediction);
+
+    // The same effect list again, before the server has our lock, then with it acknowledged.
+    assert.equal(prediction.applyServer(battleMessage(start)), true);
+    assert.deepEqual(fieldRows(prediction), local);
+    const acked = serverAfter(start, [lock0]);
+    prediction.applyServer(battleMessage(acked, { next: 1, ack: 1 }));
+    prediction.applyServer(battleMessage(acked, { next: 1, ack: 1 }));
+    assert.deepEqual(fieldRows(prediction), local);
+    assert.equal(prediction.board.fx, 1);
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+
+    // The server takes effect 1 with our next lock; an older message then changes nothing.
+    const lock1 = { ...placeAndLock(prediction, 4), spin: false, fx: 1 };
+    const after1 = serverAfter(acked, [lock1]);
+    prediction.applyServer(battleMessage(after1, { next: 2, ack: 2 }));
+    assert.equal(prediction.applyServer(battleMessage(acked, { next: 1, ack: 2 })), false);
+    assert.deepEqual(fieldRows(prediction), after1.field.toRows());
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+
+    // A rejection resets to the server's field: what was shown stays shown, once.
+    prediction.applyServer(battleMessage(after1, {
+      next: 2, ack: 2, rejected: { n: 2, reason: 'collision' },
+    }));
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+    assert.equal(prediction.board.fx, 1);
+  });
+
+  test('each replayed lock takes the effects of its own fx', () => {
+    const start = battleBoard(EMPTY_ROWS, 0, [garbage(1, 1, 4)]);
+    const prediction = startedWith(start);
+    placeAndLock(prediction, -4); // fx 0; then effect 1 applies
+    placeAndLock(prediction, 4); // fx 1
+    const local = fieldRows(prediction);
+    // The server has neither lock yet: it still sends effect 1 as pending.
+    prediction.applyServer(battleMessage(start));
+    assert.deepEqual(prediction.pendingLocks().map((lock) => lock.fx), [0, 1]);
+    assert.deepEqual(fieldRows(prediction), local);
+    assert.equal(prediction.diverged, false);
+    assert.deepEqual(prediction.takeAppliedEffects().map((effect) => effect.id), [1]);
+    const server = serverAfter(start, prediction.pendingLocks());
+    assert.deepEqual(server.field.toRows(), local, 'the server computes the same field');
+  });
+
+  test('a new effect that arrives between locks waits for the next lock', () => {
+    const prediction = startedWith(battleBoard());
+    placeAndLock(prediction, -4);
+    const before = fieldRows(prediction);
+    const board = { ...serverAfter(battleBoard(), prediction.pendingLocks()),
+      incoming: [garbage(1, 3)] };
+    prediction.applyServer(battleMessage(board, { next: 1, ack: 1 }));
+    assert.deepEqual(fieldRows(prediction), before);
+    assert.equal(prediction.incomingGarbageLines, 3);
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+    placeAndLock(prediction, 4);
+    assert.deepEqual(prediction.takeAppliedEffects(), [garbage(1, 3)]);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => lock.fx), [0]);
+  });
+
+  test('a forced effect (the server\'s fx jumps ahead) lifts the piece in hand', () => {
+    const start = battleBoard();
+    const prediction = startedWith(start);
+    const lock0 = { ...placeAndLock(prediction, -4), spin: false };
+    const acked = serverAfter(start, [lock0]);
+    prediction.applyServer(battleMessage({ ...acked, incoming: [garbage(1, 3, 9)] },
+      { next: 1, ack: 1 }));
+    prediction.setActive(drop(prediction.board.field, move(prediction.board.field,
+      prediction.active, 2, 0)));
+    const hand = prediction.active;
+
+    // The grace period ran out: the server applied effect 1 itself.
+    const forced = applyPendingEffects({ ...acked, incoming: [garbage(1, 3, 9)] }).board;
+    prediction.applyServer(battleMessage(forced, { next: 1, ack: 1 }));
+    assert.deepEqual(fieldRows(prediction), forced.field.toRows());
+    assert.deepEqual(prediction.takeAppliedEffects(), [garbage(1, 3, 9)], 'shown once');
+    const { piece, r, x, y } = prediction.active;
+    assert.deepEqual({ i: prediction.active.i, piece, r, x }, { i: 1, piece: hand.piece,
+      r: hand.r, x: hand.x });
+    assert.equal(y, hand.y - 3, 'lifted as far as the garbage rose');
+    assert.ok(prediction.board.field.fits(prediction.active));
+    assert.equal(prediction.toppedOut, false);
+
+    prediction.applyServer(battleMessage(forced, { next: 1, ack: 1 }));
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+    prediction.lock(false);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => [lock.n, lock.fx]), [[1, 1]]);
+  });
+
+  test('an effect forced before an unacknowledged lock: judged on the server\'s field', () => {
+    const start = battleBoard(EMPTY_ROWS, 0, [garbage(1, 2)]);
+    const prediction = startedWith(start);
+    placeAndLock(prediction, -4); // fx 0, then effect 1 is applied here
+    const shown = prediction.takeAppliedEffects();
+    // The server forced effect 1 before our lock arrived: the garbage rose into where the lock
+    // lies, so the server will refuse it; until then the field is the server's.
+    const forced = applyPendingEffects(start).board;
+    prediction.applyServer(battleMessage(forced));
+    assert.deepEqual(shown.map((effect) => effect.id), [1]);
+    assert.deepEqual(prediction.takeAppliedEffects(), [], 'not shown a second time');
+    assert.equal(prediction.diverged, true);
+    assert.deepEqual(fieldRows(prediction), forced.field.toRows());
+    assert.equal(prediction.board.fx, 1);
+    assert.ok(prediction.board.field.fits(prediction.active));
+
+    prediction.applyServer(battleMessage(forced, { rejected: { n: 0, reason: 'collision' } }));
+    assert.deepEqual(prediction.pendingLocks(), []);
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+    placeAndLock(prediction);
+    assert.deepEqual(prediction.pendingLocks().map((lock) => [lock.n, lock.fx]), [[0, 1]]);
+  });
+
+  test('an effect forced before an unacknowledged lock that still fits: replayed on it', () => {
+    // The first piece (slid left) rests on a stack; a quake moves the stack one cell right,
+    // under the piece still, and the server takes the lock on the quaked field.
+    const rows = [...EMPTY_ROWS.slice(0, 10), ...Array(10).fill('GGG.......')];
+    const start = battleBoard(rows, 0, [{ ...FULL_SHIFT, id: 1 }]);
+    const prediction = startedWith(start);
+    const lock0 = { ...placeAndLock(prediction, -4), spin: false, fx: 0 };
+    const local = fieldRows(prediction);
+    prediction.takeAppliedEffects();
+    const forced = applyPendingEffects(start).board;
+    prediction.applyServer(battleMessage(forced));
+    assert.equal(prediction.diverged, false);
+    assert.deepEqual(fieldRows(prediction), serverAfter(forced, [lock0]).field.toRows());
+    assert.notDeepEqual(fieldRows(prediction), local, 'the lock now lies on the garbage');
+    assert.deepEqual(prediction.takeAppliedEffects(), []);
+  });
+
+  test('an effect that pushes the stack into the hidden rows tops the player out', () => {
+    const rows = [...EMPTY_ROWS.slice(0, 2), ...Array(18).fill('GGGG.GGGGG')];
+    const prediction = startedWith(battleBoard(rows, 0, [garbage(1, 4)]));
+    placeAndLock(prediction, -3);
+    assert.equal(prediction.toppedOut, true);
+    assert.equal(prediction.active, null);
+    assert.deepEqual(prediction.takeAppliedEffects().map((effect) => effect.id), [1]);
+  });
+
+  test('a newer list replaces pending effects by id; a trimmed one keeps the newest', () => {
+    const prediction = startedWith(battleBoard(EMPTY_ROWS, 0, [garbage(1, 4), garbage(2, 2)]));
+    prediction.applyServer(battleMessage(battleBoard(EMPTY_ROWS, 0, [garbage(1, 1)])));
+    assert.deepEqual(prediction.incoming, [garbage(1, 1), garbage(2, 2)]);
+    assert.equal(prediction.incomingGarbageLines, 3);
+  });
+
+  test('bad effect lists are refused and change nothing', () => {
+    const prediction = startedWith(battleBoard(EMPTY_ROWS, 0, [garbage(1, 2)]));
+    const before = [fieldRows(prediction), prediction.incoming, prediction.board.fx];
+    const bad = [
+      [{ effects: {} }, /effects: expected an array/],
+      [{ effects: [garbage(2, 1)] }, /effects\[0\]\.id: expected 1/],
+      [{ effects: [garbage(1, 1), { id: 2, kind: 'bomb' }] }, /effects\[1\]\.kind/],
+      [{ effects: [garbage(1, 1, 10)] }, /effects\[0\]\.hole/],
+      [{ fx: -1 }, /fx/],
+      [{ powers_available: ['nuke', 'bomb'] }, /powers_available\[1\]/],
+      [{ power_rejected: { n: 'x' } }, /power_rejected\.n/],
+      [{ power_ack: -1 }, /power_ack/],
+    ];
+    for (const [extra, error] of bad) {
+      const msg = battleMessage(battleBoard(EMPTY_ROWS, 0, [garbage(1, 2)]));
+      assert.throws(() => prediction.applyServer({ ...msg, ...extra }), error);
+      assert.deepEqual([fieldRows(prediction), prediction.incoming, prediction.board.fx], before);
+    }
+  });
+});
+
+describe('powers (rules.md "Powers")', () => {
+  function withPowers(powers, { ack = 0, rejected = null } = {}) {
+    return serverMessage({
+      extra: { powers_available: powers, power_ack: ack, power_rejected: rejected },
+    });
+  }
+
+  test('uses are queued, numbered, and shown as spent until the server handles them', () => {
+    const prediction = new Prediction();
+    prediction.applyServer(withPowers(['quake', 'nuke', 'quake']));
+    assert.deepEqual(prediction.pendingPower(), null);
+    assert.deepEqual({ ...prediction.usePower('quake') }, { n: 0, power: 'quake' });
+    assert.deepEqual({ ...prediction.usePower('nuke') }, { n: 1, power: 'nuke' });
+    assert.equal(prediction.usePower('nuke'), null, 'not held any more');
+    assert.equal(prediction.usePower('gravity'), null);
+    assert.throws(() => prediction.usePower('bomb'), /usePower/);
+    assert.deepEqual(prediction.powersAvailable, ['quake']);
+    assert.deepEqual(prediction.pendingPower(), { power_used: 'quake', power_n: 0 });
+
+    prediction.applyServer(withPowers(['quake', 'nuke', 'quake']));
+    assert.deepEqual(prediction.pendingPower(), { power_used: 'quake', power_n: 0 }, 'repeated');
+    prediction.applyServer(withPowers(['nuke', 'quake'], { ack: 1 }));
+    assert.deepEqual(prediction.pendingPower(), { power_used: 'nuke', power_n: 1 });
+    assert.deepEqual(prediction.powersAvailable, ['quake']);
+    prediction.applyServer(withPowers(['quake'], { ack: 2 }));
+    assert.equal(prediction.pendingPower(), null);
+    assert.deepEqual(prediction.powersAvailable, ['quake']);
+    assert.deepEqual({ ...prediction.usePower('quake') }, { n: 2, power: 'quake' });
+  });
+
+  test('a refused use is dropped and reported once', () => {
+    const prediction = new Prediction();
+    prediction.applyServer(withPowers(['switch']));
+    prediction.usePower('switch');
+    const refusal = { n: 0, power: 'switch', reason: 'not_held' };
+    prediction.applyServer(withPowers([], { ack: 1, rejected: refusal }));
+    assert.equal(prediction.pendingPower(), null);
+    assert.deepEqual(prediction.powersAvailable, []);
+    assert.deepEqual(prediction.takePowerRejections().map((r) => ({ ...r })), [refusal]);
+    prediction.applyServer(withPowers([], { ack: 1, rejected: refusal }));
+    assert.deepEqual(prediction.takePowerRejections(), []);
+  });
+
+  test('after a reload the numbering continues from power_ack; older news is ignored', () => {
+    const prediction = new Prediction();
+    prediction.applyServer({ ...withPowers(['gravity'], { ack: 5 }), command: 'game_start' });
+    assert.deepEqual({ ...prediction.usePower('gravity') }, { n: 5, power: 'gravity' });
+    assert.equal(prediction.applyServer(withPowers(['gravity', 'nuke'], { ack: 4 })), false);
+    assert.deepEqual(prediction.powersAvailable, []);
+    assert.deepEqual(prediction.pendingPower(), { power_used: 'gravity', power_n: 5 });
   });
 });

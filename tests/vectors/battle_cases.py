@@ -150,7 +150,7 @@ def battle_vectors() -> list[Json]:
         _battle_case("a double cancels part of one garbage", Board(
             field=stacked("G.........", "GGGGGGGG..", "GGGGGGGG.."), incoming=(
                 _effect(1, garbage, lines=4, hole=1),)), Piece.O, 0, 2),
-        _battle_case("a b2b tetris cancels two garbage effects and part of a third, oldest first", Board(
+        _battle_case("a b2b tetris cancels 2 + 2 + 1 garbage lines, oldest first", Board(
             field=TETRIS_READY, b2b=True, fx=2, incoming=(
                 _effect(3, garbage, lines=2, hole=0), _effect(4, garbage, lines=2, hole=9),
                 _effect(5, garbage, lines=3, hole=3))), Piece.I, 2, 4),

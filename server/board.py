@@ -2,6 +2,7 @@
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from server.bag import PieceSequence
 from server.effects import Effect, apply_effect, cancel_garbage
@@ -89,6 +90,11 @@ class Board:
     topped_out: bool = False
     fx: int = 0  # id of the last effect applied to the field
     incoming: tuple[Effect, ...] = ()  # effects received, not applied yet: ids fx+1, fx+2, …
+    # Everything that changed this board, in order: ("receive", Effect), ("lock", Lock),
+    # ("force", last id). Replaying it on a fresh board (replay()) rebuilds it exactly.
+    history: list[tuple[str, Any]] = dataclasses.field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def last_effect_id(self) -> int:
@@ -99,11 +105,14 @@ class Board:
         if effect.id != self.last_effect_id + 1:
             raise InvalidState(f"effect {effect.id}, expected {self.last_effect_id + 1}")
         self.incoming += (effect,)
+        self.history.append(("receive", effect))
 
     def apply_effects(self, through: int) -> tuple[tuple[Effect, ...], bool]:
         """Apply the incoming effects up to id ``through`` now; returns (applied, topped out)."""
         field, applied, topped = self._with_effects(through)
         self._commit_effects(field, applied, topped)
+        if applied:
+            self.history.append(("force", through))
         return applied, topped
 
     def _with_effects(self, through: int) -> tuple[Field, tuple[Effect, ...], bool]:
@@ -145,6 +154,7 @@ class Board:
         field, applied, topped = self._with_effects(lock.fx)
         if topped:  # they were due; the lock is moot
             self._commit_effects(field, applied, topped)
+            self.history.append(("lock", lock))
             return LockResult(None, True, held=False, applied=applied)
         placement = place_piece(field, lock.state, lock.spin, self.combo, self.b2b, self.lines)
         # Every check passed: only now does the board change.
@@ -160,6 +170,7 @@ class Board:
         self.score += outcome.score
         self.locks_applied += 1
         self.topped_out = placement.topped_out
+        self.history.append(("lock", lock))
         return LockResult(outcome, placement.topped_out, held, sent, applied)
 
     def _deduce_hold(self, lock: Lock) -> tuple[int, int | None, bool]:
@@ -175,3 +186,16 @@ class Board:
         if self.hold is None:
             expected += f" or {nxt + 1} (hold)"
         raise IllegalLock("out_of_order", f"piece index {i}, expected {expected}")
+
+
+def replay(history: list[tuple[str, Any]], sequence: PieceSequence) -> Board:
+    """A fresh board with ``history`` played on it: the same events give the same board."""
+    board = Board()
+    for kind, item in history:
+        if kind == "receive":
+            board.receive(item)
+        elif kind == "lock":
+            board.apply_lock(item, sequence)
+        else:
+            board.apply_effects(item)
+    return board

@@ -95,7 +95,7 @@ def apply_effect(field: Field, effect: Effect) -> EffectResult:
     overflow = False
     match effect.kind:
         case EffectKind.GARBAGE | EffectKind.ADD_LINE:
-            count = effect.lines if effect.kind is EffectKind.GARBAGE else 1
+            count = min(effect.lines if effect.kind is EffectKind.GARBAGE else 1, len(rows))
             garbage = GARBAGE_CELL * effect.hole + EMPTY + GARBAGE_CELL * (WIDTH - effect.hole - 1)
             overflow = any(row != EMPTY * WIDTH for row in rows[:count])
             rows = rows[count:] + [garbage] * count

@@ -249,15 +249,10 @@ class Match:
             self._send_effect(opponent, power, seat, now, hole=draw_hole(self.rng))
         elif power is EffectKind.QUAKE:
             self._send_effect(opponent, power, seat, now, shifts=draw_quake_shifts(self.rng))
-        else:  # switch replaces whole fields: it applies at once (docs/rules.md "Powers")
+        else:  # switch: each gets the other's field as both stand now, at its next boundary
             mine, theirs = switch_rows(seat.board.field), switch_rows(opponent.board.field)
-            for target, rows in ((seat, theirs), (opponent, mine)):
-                self._send_effect(target, power, seat, now, rows=rows)
-                applied, topped = target.board.apply_effects(target.board.last_effect_id)
-                self._remember_hits(target, applied, now)
-                if topped:  # garbage due before the switch pushed the stack out
-                    self._end(EndReason.TOP_OUT, loser=target, now=now)
-                    break
+            self._send_effect(seat, power, seat, now, rows=theirs)
+            self._send_effect(opponent, power, seat, now, rows=mine)
         return {"power_used": str(power)}
 
     def _send_effect(
@@ -277,6 +272,7 @@ class Match:
     def _force_overdue_effects(self, now: int) -> list[Outgoing]:
         """Apply effects a client has not taken within the grace period (docs/rules.md)."""
         grace = self.settings.effect_grace_ms
+        forced = False
         for seat in self.seats:
             overdue = [e.id for e in seat.board.incoming
                        if now - seat.effect_times.get(e.id, now) >= grace]
@@ -284,11 +280,11 @@ class Match:
                 continue
             applied, topped = seat.board.apply_effects(max(overdue))
             self._remember_hits(seat, applied, now)
+            forced = True
             if topped:
                 self._end(EndReason.TOP_OUT, loser=seat, now=now)
                 return self._game_ends(now)
-            return [Outgoing(s.address, self._game_flux(s, now)) for s in self.seats]
-        return []
+        return [Outgoing(s.address, self._game_flux(s, now)) for s in self.seats] if forced else []
 
     def handle_leave(self, seat: Seat, leave: Leave, now: int) -> list[Outgoing]:
         if self._check_clock(now):

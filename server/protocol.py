@@ -227,12 +227,20 @@ def encode(payload: Mapping[str, Any]) -> bytes:
 
 
 SHORT_PREVIEW = 7  # next_block when a full one would not fit
+# Extension fields left out when null or false: the client reads a missing one as null/false.
+OMITTED_WHEN_EMPTY = frozenset(
+    {"hold", "hold_index", "opponent_away", "rejected", "power_rejected"}
+)
 
 
 def encode_reply(payload: Mapping[str, Any]) -> bytes:
     """Encode a reply within MAX_DATAGRAM: if it is too large, `next_block` is cut to
     SHORT_PREVIEW pieces and `power_applied` left out, then the newest `effects` wait for a
     later datagram (they are repeated until applied, so nothing is lost; docs/protocol.md)."""
+    payload = {
+        key: value for key, value in payload.items()
+        if not (key in OMITTED_WHEN_EMPTY and value in (None, False))
+    }
     data = encode(payload)
     if len(data) <= MAX_DATAGRAM:
         return data

@@ -68,6 +68,7 @@ class Bot:
     power_uses: int = 0  # uses made (the next power_n)
     pending_power: dict | None = None
     powers: list[str] = field(default_factory=list)
+    rejections: list[dict] = field(default_factory=list)  # locks the server refused
 
     def score_matches(self, server_score: int) -> bool:
         """The server's score is ours after some prefix of our locks (later ones may not have
@@ -83,6 +84,7 @@ class Bot:
         self.ack = msg["ack"]
         self.unacked = [lock for lock in self.unacked if lock["n"] >= self.ack]
         if msg.get("rejected"):
+            self.rejections.append(msg["rejected"])
             self.unacked = []
         self.powers = list(msg.get("powers_available", []))
         if self.pending_power and msg.get("power_ack", 0) > self.pending_power["power_n"]:

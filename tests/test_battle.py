@@ -127,17 +127,20 @@ def test_self_powers_help_the_user(power):
     assert effect == {"id": 1, "kind": power, "from": "alice"}
 
 
-def test_switch_swaps_fields_at_once():
-    h, alice, _bob = started()
+def test_switch_swaps_fields_at_each_boundary():
+    h, alice, bob = started(Piece.O)
     seat(h, "alice").powers = [EffectKind.SWITCH]
     seat(h, "alice").board.field = stacked("GGGGG.GGGG")
     seat(h, "bob").board.field = stacked("ZZ........", "GGGG.GGGGG")
     replies = dict(h.flux(ALICE, alice, power_used="switch", power_n=0))
-    assert replies[ALICE]["user_blocks"] == stacked("ZZ........", "GGGG.GGGGG").to_rows()
-    assert replies[BOB]["user_blocks"] == stacked("GGGGG.GGGG").to_rows()
-    assert replies[ALICE]["fx"] == replies[BOB]["fx"] == 1
-    assert replies[ALICE]["effects"] == replies[BOB]["effects"] == []
+    assert replies[ALICE]["effects"][0]["rows"] == ["ZZ........", "GGGG.GGGGG"]
+    assert replies[BOB]["effects"][0]["rows"] == ["GGGGG.GGGG"]
     assert replies[BOB]["power_applied"] == [{"id": 1, "power": "switch", "from": "alice"}]
+    # Bob takes it at his next lock: his O lands on alice's old field.
+    lock = {"n": 0, "i": 0, "piece": "O", "r": 0, "x": -1, "y": 17, "spin": False, "fx": 1}
+    mine = dict(h.flux(BOB, bob, locks=[lock]))[BOB]
+    assert mine["ack"] == 1 and mine["fx"] == 1
+    assert mine["user_blocks"][-3:] == ["OO........", "OO........", "GGGGG.GGGG"]
 
 
 def test_switch_moves_a_tall_field_down_six_rows():
@@ -145,7 +148,8 @@ def test_switch_moves_a_tall_field_down_six_rows():
     seat(h, "alice").powers = [EffectKind.SWITCH]
     seat(h, "bob").board.field = Field.from_rows(["..G......."] + [E] * 18 + ["GGGG.GGGGG"])
     mine = dict(h.flux(ALICE, alice, power_used="switch", power_n=0))[ALICE]
-    assert mine["user_blocks"][:6] == [E] * 6 and mine["user_blocks"][6] == "..G......."
+    (effect,) = mine["effects"]
+    assert effect["rows"] == ["..G......."] + [E] * 13  # moved down 6 rows, bottom 6 lost
 
 
 def test_overdue_effects_are_forced_after_the_grace_period():
@@ -197,9 +201,24 @@ def test_full_datagrams_stay_under_the_limit_with_effects_pending():
     replies = dict(h.flux(ALICE, alice, power_used="quake", power_n=1))
     # The harness asserts every datagram is at most 1,200 bytes; both effects still reach bob
     # (over one or more datagrams) while they are pending.
-    # At this worst case only the oldest effect fits; the next one waits its turn.
-    assert [effect["kind"] for effect in replies[BOB]["effects"]] == ["add_line"]
+    # Even at this worst case both effects fit, once the preview is cut and power_applied goes.
+    assert [effect["kind"] for effect in replies[BOB]["effects"]] == ["add_line", "quake"]
     assert len(replies[BOB]["next_block"]) == 7 and replies[BOB]["power_applied"] == []
-    bob_seat.board.apply_effects(1)  # as bob's next lock (fx=1) would
-    again = dict(h.flux(BOB, bob))[BOB]
-    assert [effect["kind"] for effect in again["effects"]] == ["quake"]
+
+
+def test_an_effect_too_large_for_a_datagram_waits_and_is_forced_by_the_grace():
+    h, alice, bob = started()
+    tall = Field.from_rows(["GGGGGGGGG."] * 19 + [E])
+    seat(h, "alice").board.field = seat(h, "bob").board.field = tall
+    seat(h, "alice").board.score = seat(h, "bob").board.score = 9_999_999
+    seat(h, "alice").powers = [EffectKind.SWITCH]
+    seat(h, "bob").powers = [EffectKind.CLEAR_LINE] * 6
+    seat(h, "bob").board.hold = (3, Piece.I)
+    replies = dict(h.flux(ALICE, alice, power_used="switch", power_n=0))
+    assert replies[BOB]["effects"] == []  # 14 rows do not fit beside bob's full state
+    assert seat(h, "bob").board.incoming[0].kind is EffectKind.SWITCH
+    h.flux(BOB, bob)
+    h.tick(4_000)
+    h.flux(BOB, bob)
+    forced = dict(h.tick(1_100))[BOB]
+    assert forced["fx"] == 1 and forced["user_blocks"][:6] == [E] * 6

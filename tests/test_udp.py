@@ -94,7 +94,7 @@ def test_disconnect_whole_match(serve, clients):
         alice.play_step()  # bob has gone silent
         alice.drain(0.05)
     assert alice.end["reason"] == "disconnect" and alice.end["winner"] == "alice"
-    assert alice.game["opponent_away"] is True
+    assert alice.game.get("opponent_away") is True
     bob.drain(0.3)
     assert bob.end is not None and bob.end["winner"] == "alice"
 

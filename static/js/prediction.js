@@ -504,10 +504,9 @@ export class Prediction {
     for (const index of this.#known.keys()) {
       if (index < oldest) this.#known.delete(index);
     }
-    // Effects the server applied and the player has seen are not needed any more.
-    const done = Math.min(this.#serverFx, this.#shownFx);
+    // Effects the server applied are not needed any more (#replay has shown them by now).
     for (const id of this.#effects.keys()) {
-      if (id <= done) this.#effects.delete(id);
+      if (id <= this.#serverFx) this.#effects.delete(id);
     }
   }
 }

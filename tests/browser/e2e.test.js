@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_ARGS, ROOT, findChromium, startGame } from './game-process.js';
@@ -18,11 +18,17 @@ const OPPOSITE = { win: 'loss', loss: 'win', draw: 'draw' };
 
 let game;
 let browser;
+let contexts = []; // closed after each test: the bridge caps WebSockets per address
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   game = await startGame({ matchSeconds: 20 });
   browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+  contexts = [];
 });
 
 after(async () => {
@@ -33,6 +39,7 @@ after(async () => {
 /** A page in its own context (own storage, own WebSocket) that records script errors. */
 async function openPage(options, url = game.url) {
   const context = await browser.newContext(options);
+  contexts.push(context);
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (error) => page.problems.push(`pageerror: ${error.message}`));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  Field, HEIGHT, applyLock, applyPendingEffects, bagSequence, drop, move, rotate,
+  Field, HEIGHT, applyLock, applyPendingEffects, bagSequence, createRng, drop, move, rotate,
 } from '../../static/js/engine.js';
 import { Prediction } from '../../static/js/prediction.js';
 
@@ -658,5 +658,121 @@ describe('powers (rules.md "Powers")', () => {
     assert.equal(prediction.applyServer(withPowers(['gravity', 'nuke'], { ack: 4 })), false);
     assert.deepEqual(prediction.powersAvailable, []);
     assert.deepEqual(prediction.pendingPower(), { power_used: 'gravity', power_n: 5 });
+  });
+});
+
+describe('a battle against a model server', () => {
+  // Lock the piece in hand where it rests lowest, so lines clear and the stack stays low.
+  function placeLow(prediction) {
+    const field = prediction.board.field;
+    const rested = [];
+    for (const turns of [0, 1, 2, 3]) {
+      let state = prediction.active;
+      for (let k = 0; k < turns && state; k += 1) state = rotate(field, state, 1);
+      for (let dx = -5; dx <= 5 && state; dx += 1) {
+        let moved = state;
+        for (let k = 0; k < Math.abs(dx) && moved; k += 1) {
+          moved = move(field, moved, Math.sign(dx), 0);
+        }
+        if (moved) rested.push(drop(field, moved));
+      }
+    }
+    const low = rested.reduce((best, s) => (s.y > best.y ? s : best));
+    prediction.setActive(low);
+    prediction.lock(false);
+  }
+
+  // The server's rules are the engine's (the shared vectors keep them equal); this model adds
+  // its books, effects arriving at any time, forced effects, and a network that repeats and
+  // delays messages. Plays until the step limit or a top-out, then delivers what is left.
+  function playBattle(seed) {
+    const rng = createRng(seed);
+    let server = { field: Field.empty(), combo: -1, b2b: false, lines: 0, score: 0, fx: 0,
+      incoming: [] };
+    let books = { next: 0, hold: null };
+    let ack = 0;
+    const message = (rejected = null) => serverMessage({
+      rows: server.field.toRows(), next: books.next, ack, rejected, score: server.score,
+      extra: { fx: server.fx, effects: server.incoming, combo: server.combo, b2b: server.b2b,
+        lines: server.lines },
+    });
+    const prediction = new Prediction();
+    prediction.applyServer({ ...message(), command: 'game_start' });
+    const shown = [];
+    let stale = message();
+    let [rejections, forced] = [0, 0];
+    const seen = new Set(); // ids of effects the client was told of
+    const receive = (msg) => {
+      if (prediction.applyServer(msg)) msg.effects.forEach((effect) => seen.add(effect.id));
+    };
+
+    const newEffect = () => {
+      const id = server.fx + server.incoming.length + 1;
+      const kinds = [
+        { kind: 'garbage', lines: 1 + rng.below(2), hole: rng.below(10) },
+        { kind: 'quake', shifts: [...Array(HEIGHT)].map(() => rng.below(7) - 3) },
+        { kind: 'clear_line' }, { kind: 'clear_line' }, { kind: 'clear_line' },
+      ];
+      server = { ...server, incoming: [...server.incoming, { id, ...kinds[rng.below(5)] }] };
+    };
+    const deliverLocks = () => {
+      let rejected = null;
+      for (const lock of prediction.pendingLocks(99).filter((l) => l.n >= ack)) {
+        const due = applyPendingEffects(server, lock.fx).board;
+        if (!due.field.fits(lock)) {
+          rejections += 1;
+          rejected = { n: lock.n, i: lock.i, reason: 'collision' };
+          break;
+        }
+        books = serverAccept(books, lock);
+        server = applyLock(due, lock).board;
+        ack += 1;
+      }
+      return message(rejected);
+    };
+
+    for (let step = 0; step < 120 && !prediction.toppedOut; step += 1) {
+      if (rng.below(3) === 0) newEffect();
+      if (rng.below(4) === 0 && server.incoming.length > 0) { // the grace period ran out
+        server = applyPendingEffects(server).board;
+        forced += 1;
+      }
+      if (prediction.active !== null && rng.below(3) > 0) placeLow(prediction);
+      if (rng.below(2) === 0) {
+        const reply = deliverLocks();
+        receive(reply);
+        if (rng.below(2) === 0) receive(reply); // a repeat
+        stale = reply;
+      } else {
+        receive(stale); // an old one, late
+      }
+      shown.push(...prediction.takeAppliedEffects().map((effect) => effect.id));
+    }
+    receive(deliverLocks());
+    shown.push(...prediction.takeAppliedEffects().map((effect) => effect.id));
+
+    return { prediction, server, shown, seen, rejections, forced };
+  }
+
+  test('each effect told is shown once, in order, and the fields agree', async (t) => {
+    let [rejections, forced] = [0, 0];
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      await t.test(`seed ${seed}`, () => {
+        const battle = playBattle(seed);
+        const { prediction, server, shown } = battle;
+        rejections += battle.rejections;
+        forced += battle.forced;
+        assert.ok(shown.length >= 10, `enough effects (${shown.length})`);
+        // One the server made and forced between two messages that arrived is never seen.
+        const told = [...battle.seen].filter((id) => id <= prediction.board.fx);
+        assert.deepEqual(shown, told.sort((a, b) => a - b));
+        assert.ok(prediction.board.fx >= server.fx);
+        assert.deepEqual(prediction.pendingLocks(), []);
+        const expected = applyPendingEffects(server, prediction.board.fx).board;
+        assert.deepEqual(prediction.board.field.toRows(), expected.field.toRows());
+        assert.equal(prediction.board.score, server.score);
+      });
+    }
+    assert.ok(rejections > 0 && forced > 0, 'locks were refused and effects forced');
   });
 });

@@ -1,0 +1,85 @@
+"""Battles over lossy links: every lock and every effect applied exactly once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from server.board import replay
+from server.effects import EffectKind
+from server.udp import ServerSettings, start_server
+from tests.impairment import ImpairedLink, Impairment
+from tests.seed_client import SeedClient
+
+
+def play_battle(impairment: Impairment, seconds: float, seed: int):
+    running = start_server(ServerSettings(host="127.0.0.1", port=0, match_seconds=seconds))
+    links = [ImpairedLink(running.address, impairment, impairment, seed=seed + k)
+             for k in range(2)]
+    alice = SeedClient(links[0].address, "alice", use_powers=True)
+    bob = SeedClient(links[1].address, "bob", use_powers=True)
+    try:
+        (match,) = _pair(running, alice, bob)
+        deadline = time.monotonic() + seconds + 10
+        while time.monotonic() < deadline and not (alice.end and bob.end):
+            for player in (alice, bob):
+                player.play_step() if player.end is None else player.flux()
+                player.drain(0.02)
+        assert alice.end and bob.end, "the match did not end"
+        return running, match, alice, bob, links
+    finally:
+        alice.close()
+        bob.close()
+        for link in links:
+            link.close()
+        running.stop()
+
+
+def _pair(running, alice: SeedClient, bob: SeedClient):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not running.server.service.lobby.matches:
+        alice.send({"command": "connect", "self": "alice", "opponent": "bob"})
+        alice.drain(0.1)
+    bob.connect("alice")  # repeats until game_start, as the seed says
+    alice.connect("bob")
+    alice.drain(0.3)
+    return list(running.server.service.lobby.matches.values())
+
+
+@pytest.mark.parametrize(
+    "impairment",
+    [Impairment(), Impairment(loss=0.2, duplicate=0.1, delay_ms=20, jitter_ms=15)],
+    ids=["clean", "20%-loss"],
+)
+def test_every_lock_and_effect_applies_exactly_once(impairment):
+    _running, match, alice, bob, links = play_battle(impairment, seconds=6, seed=11)
+    assert alice.end["winner"] == bob.end["winner"] and alice.end["score"] == bob.end["score"]
+    for client in (alice, bob):
+        seat = match.find_seat(client.name)
+        board = seat.board
+        # Replaying what the server did, in its order, rebuilds the same board: every lock and
+        # effect went in once, at one point.
+        again = replay(board.history, match.sequence)
+        assert (again.field, again.score, again.fx, again.incoming, again.locks_applied) == (
+            board.field, board.score, board.fx, board.incoming, board.locks_applied)
+        received = [item for kind, item in board.history if kind == "receive"]
+        assert [effect.id for effect in received] == list(range(1, len(received) + 1))
+        # The client predicted exactly what the server did: no lock of its was refused.
+        assert client.bot.rejections == []
+        assert client.bot.score_matches(client.end["score"][client.name])
+        assert board.locks_applied > 10
+    # Each power use was applied once (a use makes one effect; a switch one on each field).
+    for user in (alice, bob):
+        seat = match.find_seat(user.name)
+        made = [item for s in match.seats for kind, item in s.board.history
+                if kind == "receive" and item.source == user.name
+                and item.kind is not EffectKind.GARBAGE]
+        uses = len(made) - sum(1 for e in made if e.kind is EffectKind.SWITCH) // 2
+        assert uses == seat.power_uses
+        assert user.bot.power_uses - 1 <= seat.power_uses <= user.bot.power_uses
+    if impairment.loss:
+        assert all(link.counts["up"].dropped and link.counts["down"].dropped for link in links)
+    total_effects = sum(len([k for k, _ in s.board.history if k == "receive"])
+                        for s in match.seats)
+    assert total_effects > 0  # the battle really happened

@@ -188,7 +188,7 @@ def test_inventory_holds_at_most_six():
 
 
 def test_full_datagrams_stay_under_the_limit_with_effects_pending():
-    h, alice, bob = started()
+    h, alice, _bob = started()
     full = Field.from_rows(["GGGGGGGGG."] * 19 + [E])
     seat(h, "alice").board.field = full
     bob_seat = seat(h, "bob")

@@ -22,6 +22,7 @@ from server.protocol import Connect
 class LobbySettings:
     match: MatchSettings = field(default_factory=MatchSettings)
     max_matches: int = 10_000  # waiting and running together; memory stays bounded
+    match_seed: int | None = None  # every match the same pieces and draws: tests, replays only
 
 
 def _token(rng: random.Random) -> str:
@@ -102,7 +103,8 @@ class Lobby:
         game_name = _token(self._rng)
         match = Match(
             game_name=game_name,
-            seed=self._rng.getrandbits(32),
+            seed=self._rng.getrandbits(32) if self.settings.match_seed is None
+            else self.settings.match_seed,
             invited=invited,
             settings=self.settings.match,
             now=now,

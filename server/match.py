@@ -188,6 +188,7 @@ class Match:
             return self._game_ends(now)
         reply = self._game_flux(seat, now)
         reply["rejected"] = rejected
+        reply["echo"] = flux.timestamp  # the client's own clock: it measures the round trip
         reply.update(power)
         out = [Outgoing(seat.address, reply)]
         opponent = self.opponent_of(seat)
@@ -405,6 +406,7 @@ class Match:
             "b2b": board.b2b,
             "lines": board.lines,
             "opponent_lines": other.lines,
+            "opponent_pieces": other.locks_applied,
             "opponent_away": bool(opponent and opponent.is_away(now, self.settings)),
             "fx": board.fx,
             "effects": [effect.to_wire() for effect in board.incoming],

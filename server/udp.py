@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from server.errors import ProtocolError
+from server.guard import Guard, GuardSettings
 from server.lobby import Lobby, LobbySettings
 from server.match import Address, MatchSettings, Outgoing
 from server.protocol import Connect, Flux, Leave, decode, encode_reply, error_reply
@@ -40,6 +41,9 @@ class ServerSettings:
     disconnect_seconds: float = 10.0
     linger_seconds: float = 60.0
     max_matches: int = 10_000
+    require_token: bool = True  # game_flux and leave must carry the seat's token
+    datagrams_per_second: float = 100.0  # per source address; the excess is dropped
+    match_seed: int | None = None  # fixed pieces and draws for every match (tests only)
 
     def lobby_settings(self) -> LobbySettings:
         disconnect_ms = round(self.disconnect_seconds * 1000)
@@ -49,7 +53,12 @@ class ServerSettings:
             away_ms=min(MatchSettings.away_ms, disconnect_ms // 2),  # "away" before "gone"
             linger_ms=round(self.linger_seconds * 1000),
         )
-        return LobbySettings(match=match, max_matches=self.max_matches)
+        return LobbySettings(match=match, max_matches=self.max_matches,
+                             match_seed=self.match_seed)
+
+    def guard_settings(self) -> GuardSettings:
+        rate = self.datagrams_per_second
+        return GuardSettings(rate=rate, burst=2 * rate)
 
 
 class Clock:
@@ -76,42 +85,59 @@ class GameService:
     """Routes each decoded message to the core under the locks; returns what to send."""
 
     def __init__(self, settings: ServerSettings, clock: Clock | None = None) -> None:
+        self.settings = settings
         self.clock = clock or Clock()
         self.registry_lock = threading.Lock()
         self.lobby = Lobby(settings.lobby_settings(), random.SystemRandom(), threading.Lock)
         self.counters = Counters()
+        self.guard_lock = threading.Lock()
+        self.guard = Guard(settings.guard_settings())
 
     def handle(self, data: bytes, address: Address) -> list[tuple[Address, bytes]]:
         now = self.clock.now()
+        with self.guard_lock:
+            if not self.guard.admit(address, len(data), now / 1000):
+                return []  # over its rate: dropped unread, counted by the guard
         self.counters.received += 1
         try:
             message = decode(data)
-            outgoing = self._dispatch(message, address, now)
+            outgoing, verified = self._dispatch(message, address, now)
         except ProtocolError as exc:
             self.counters.errors += 1
             self.counters.by_reason[exc.reason] = self.counters.by_reason.get(exc.reason, 0) + 1
             reply = error_reply(exc, len(data))
-            return [(address, reply)] if reply is not None else []
-        return _encoded(outgoing)
+            return self._permitted([(address, reply)] if reply is not None else [])
+        if verified:
+            with self.guard_lock:
+                self.guard.verify(address)
+        return self._permitted(_encoded(outgoing))
 
-    def _dispatch(self, message: object, address: Address, now: int) -> list[Outgoing]:
+    def _dispatch(
+        self, message: object, address: Address, now: int
+    ) -> tuple[list[Outgoing], bool]:
+        """The replies, and whether the sender proved it reads our datagrams (a valid token)."""
         if isinstance(message, Connect):
             # Pairing reads and seats under the registry lock so two connects cannot both take
             # the last seat; the match lock keeps flux handlers of that match out meanwhile.
             with self.registry_lock:
                 match = self.lobby.route(message, address, now)
                 with match.lock:
-                    return match.connect(
+                    out = match.connect(
                         message.name, address, message.token, self.lobby.new_token(), now
                     )
+            return out, message.token is not None
         if isinstance(message, Flux | Leave):
+            if message.token is None and self.settings.require_token:
+                raise ProtocolError("bad_token", "this server wants the seat's token")
             with self.registry_lock:
                 match = self.lobby.find(message.game_name)
             with match.lock:
                 seat = match.seat_for(address, message.token)
                 if isinstance(message, Flux):
-                    return match.handle_flux(seat, message, now)
-                return match.handle_leave(seat, message, now)
+                    out = match.handle_flux(seat, message, now)
+                else:
+                    out = match.handle_leave(seat, message, now)
+            return out, message.token is not None
         raise ProtocolError("unknown_command")
 
     def tick(self) -> list[tuple[Address, bytes]]:
@@ -124,7 +150,12 @@ class GameService:
                 outgoing.extend(match.tick(now))
         with self.registry_lock:
             self.lobby.expire(now)
-        return _encoded(outgoing)
+        return self._permitted(_encoded(outgoing))
+
+    def _permitted(self, replies: list[tuple[Address, bytes]]) -> list[tuple[Address, bytes]]:
+        """Only what the anti-amplification budget allows (docs/protocol.md "Handshake")."""
+        with self.guard_lock:
+            return [(to, data) for to, data in replies if self.guard.may_send(to, len(data))]
 
 
 def _encoded(outgoing: Iterable[Outgoing]) -> list[tuple[Address, bytes]]:

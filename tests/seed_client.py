@@ -60,9 +60,14 @@ class SeedClient:
             self.game = {**self.game, **msg}
             self.bot.learn(msg)
 
-    def connect(self, opponent: str | None = None, game_name: str | None = None) -> dict:
-        """Repeat `connect` until the match starts, as a seed client does; bounded."""
+    def connect(
+        self, opponent: str | None = None, game_name: str | None = None, pad: int = 400
+    ) -> dict:
+        """Repeat `connect` until the match starts, as a seed client does; bounded. `pad` makes
+        room for game_start in the anti-amplification budget (docs/protocol.md "Handshake")."""
         msg: dict[str, Any] = {"command": "connect", "self": self.name, "opponent": opponent}
+        if pad:
+            msg["pad"] = "." * pad
         if game_name is not None:
             msg["game_name"] = game_name
         deadline = time.monotonic() + 10

@@ -78,8 +78,9 @@ export class SettingsPanel {
         }));
       }
       const adding = this.capturing === action;
-      keys.append(this.#button(adding ? 'press a key…' : '+', adding ? 'key add adding' : 'key add',
-        `Add a key for ${words}`, () => this.#startCapture(action)));
+      const [text, className] = adding ? ['press a key…', 'key add adding'] : ['+', 'key add'];
+      keys.append(this.#button(text, className, `Add a key for ${words}`,
+        () => this.#startCapture(action)));
       row.append(name, keys);
       body.append(row);
     }

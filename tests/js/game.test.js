@@ -118,7 +118,10 @@ describe('Match', () => {
     assert.equal(sent.length, 1);
     assert.equal(sent[0].command, 'game_flux');
     assert.equal(sent[0].token, 'tok');
-    assert.deepEqual(sent[0].locks, [{ n: 0, i: 0, piece: 'T', r: 0, x: 3, y: 18, spin: false }]);
+    assert.equal(sent[0].locks.length, 1);
+    const { n, i, piece, r, x, y, spin } = sent[0].locks[0]; // as rules.md "Locks" names them
+    assert.deepEqual({ n, i, piece, r, x, y, spin },
+      { n: 0, i: 0, piece: 'T', r: 0, x: 3, y: 18, spin: false });
     assert.equal(sent[0].user_blocks[19], '...TTT....');
   });
 

@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from server.effects import MAX_POWERS, POWERS, EffectKind
 from server.udp import ServerSettings, start_server
 
 
@@ -20,6 +21,17 @@ def _positive(value: str) -> float:
     if not 0 < number < 10**7:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
     return number
+
+
+def _powers(value: str) -> tuple[EffectKind, ...]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = sorted(set(names) - {str(power) for power in POWERS})
+    if unknown:
+        known = ", ".join(sorted(str(power) for power in POWERS))
+        raise argparse.ArgumentTypeError(f"unknown power {unknown[0]!r}; powers are {known}")
+    if len(names) > MAX_POWERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_POWERS} powers")
+    return tuple(EffectKind(name) for name in names)
 
 
 def _port(value: str) -> int:
@@ -49,6 +61,14 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
                         help="length of a match (default 180)")
     parser.add_argument("--disconnect-seconds", type=_positive, default=10.0,
                         help="silence after which a player loses by disconnect (default 10)")
+    parser.add_argument("--effect-grace-seconds", type=_positive, default=5.0,
+                        help="an effect a player has not taken at a lock by then is applied "
+                             "anyway (default 5)")
+    parser.add_argument("--starting-powers", type=_powers, default=(),
+                        help="powers each player holds from the start, comma-separated, e.g. "
+                             "quake,add_line (practice and tests; at most 6)")
+    parser.add_argument("--max-datagrams-per-second", type=_positive, default=100.0,
+                        help="per source address; the excess is dropped (default 100)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +100,9 @@ def _add_bridge_flags(parser: argparse.ArgumentParser) -> None:
                         help="URL path prefix the site lives under, e.g. /blockattack/ (default /)")
     parser.add_argument("--trust-proxy", action="store_true",
                         help="honour X-Forwarded-Proto/-Host from a reverse proxy in front")
+    parser.add_argument("--public-url", default=None,
+                        help="the site's public URL for share links, e.g. "
+                             "https://example.com/blockattack/ (default: from each request)")
 
 
 def _server_settings(args: argparse.Namespace) -> ServerSettings:
@@ -88,6 +111,9 @@ def _server_settings(args: argparse.Namespace) -> ServerSettings:
         port=args.udp_port,
         match_seconds=args.match_seconds,
         disconnect_seconds=args.disconnect_seconds,
+        starting_powers=args.starting_powers,
+        datagrams_per_second=args.max_datagrams_per_second,
+        effect_grace_seconds=args.effect_grace_seconds,
     )
 
 
@@ -117,13 +143,18 @@ def run_server(args: argparse.Namespace) -> int:
 def _run_bridge(args: argparse.Namespace, server: tuple[str, int], banner: str) -> int:
     from bridge.app import BridgeSettings, run_bridge  # aiohttp only loads for the web side
 
-    settings = BridgeSettings(
-        host=args.host,
-        port=args.port,
-        server=server,
-        base_path=args.base_path,
-        trust_proxy=args.trust_proxy,
-    )
+    try:
+        settings = BridgeSettings(
+            host=args.host,
+            port=args.port,
+            server=server,
+            base_path=args.base_path,
+            trust_proxy=args.trust_proxy,
+            public_url=args.public_url,
+        )
+    except ValueError as exc:
+        print(f"block-attack: {exc}", file=sys.stderr)
+        return 2
     try:
         run_bridge(settings, on_ready=lambda url: print(f"{banner} {url}", flush=True))
     except OSError as exc:

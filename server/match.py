@@ -55,6 +55,7 @@ class MatchSettings:
     preview: int = 14  # pieces in next_block: the piece in hand and 13 to come
     effect_grace_ms: int = 5_000  # an effect not taken at a lock by then is applied anyway
     hit_memory_ms: int = 3_000  # how long power_applied keeps telling of a power that hit
+    starting_powers: tuple[EffectKind, ...] = ()  # each player's inventory at the start
 
 
 @dataclass(frozen=True)
@@ -120,14 +121,15 @@ class Match:
         key = name.casefold()
         return next((seat for seat in self.seats if seat.name.casefold() == key), None)
 
-    def seat_for(self, address: Address, token: str | None) -> Seat:
-        """The sender's seat: by token when one is given (the seat follows it to a new address),
-        else by source address, as a plain seed client is known."""
+    def seat_for(self, address: Address, token: str | None, follow: bool = True) -> Seat:
+        """The sender's seat: by token when one is given (with `follow`, the seat moves to the
+        sender's address), else by source address, as a plain seed client is known."""
         if token is not None:
             seat = next((seat for seat in self.seats if seat.token == token), None)
             if seat is None:
                 raise ProtocolError("bad_token")
-            seat.address = address
+            if follow:
+                seat.address = address
             return seat
         seat = next((seat for seat in self.seats if seat.address == address), None)
         if seat is None:
@@ -159,7 +161,8 @@ class Match:
             raise ProtocolError("bad_token")
         if self.seats and self.invited is not None and name.casefold() != self.invited.casefold():
             raise ProtocolError("game_full", "this match invites another player")
-        seat = Seat(name=name, token=new_token, address=address, last_heard=now)
+        seat = Seat(name=name, token=new_token, address=address, last_heard=now,
+                    powers=list(self.settings.starting_powers[:MAX_POWERS]))
         self.seats.append(seat)
         if len(self.seats) < 2:
             return [Outgoing(address, self._waiting(seat, now))]
@@ -287,9 +290,13 @@ class Match:
                 return self._game_ends(now)
         return [Outgoing(s.address, self._game_flux(s, now)) for s in self.seats] if forced else []
 
-    def handle_leave(self, seat: Seat, leave: Leave, now: int) -> list[Outgoing]:
+    def handle_leave(
+        self, seat: Seat, leave: Leave, now: int, address: Address | None = None
+    ) -> list[Outgoing]:
         if self._check_clock(now):
             return self._game_ends(now)
+        if leave.intent == LeaveIntent.CLOSED and address is not None and address != seat.address:
+            return []  # a socket the seat has already left (the tab rejoined from a new one)
         if leave.timestamp <= seat.last_ts or self.state == MatchState.ENDED:
             return [self._reply_state(seat, now)]
         seat.last_ts = leave.timestamp

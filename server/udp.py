@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from server.effects import EffectKind
 from server.errors import ProtocolError
 from server.guard import Guard, GuardSettings
 from server.lobby import Lobby, LobbySettings
 from server.match import Address, MatchSettings, Outgoing
-from server.protocol import Connect, Flux, Leave, decode, encode_reply, error_reply
+from server.protocol import Connect, Flux, Leave, LeaveIntent, decode, encode_reply, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,12 @@ class ServerSettings:
     match_seconds: float = 180.0
     disconnect_seconds: float = 10.0
     linger_seconds: float = 60.0
+    effect_grace_seconds: float = 5.0  # an effect not taken at a lock by then is applied anyway
     max_matches: int = 10_000
     require_token: bool = True  # game_flux and leave must carry the seat's token
     datagrams_per_second: float = 100.0  # per source address; the excess is dropped
     match_seed: int | None = None  # fixed pieces and draws for every match (tests only)
+    starting_powers: tuple[EffectKind, ...] = ()  # practice and tests: powers held from the start
 
     def lobby_settings(self) -> LobbySettings:
         disconnect_ms = round(self.disconnect_seconds * 1000)
@@ -52,6 +55,8 @@ class ServerSettings:
             disconnect_ms=disconnect_ms,
             away_ms=min(MatchSettings.away_ms, disconnect_ms // 2),  # "away" before "gone"
             linger_ms=round(self.linger_seconds * 1000),
+            starting_powers=self.starting_powers,
+            effect_grace_ms=round(self.effect_grace_seconds * 1000),
         )
         return LobbySettings(match=match, max_matches=self.max_matches,
                              match_seed=self.match_seed)
@@ -132,11 +137,13 @@ class GameService:
             with self.registry_lock:
                 match = self.lobby.find(message.game_name)
             with match.lock:
-                seat = match.seat_for(address, message.token)
                 if isinstance(message, Flux):
+                    seat = match.seat_for(address, message.token)
                     out = match.handle_flux(seat, message, now)
-                else:
-                    out = match.handle_leave(seat, message, now)
+                else:  # a closing socket's leave must not pull the seat back to it
+                    closed = message.intent == LeaveIntent.CLOSED
+                    seat = match.seat_for(address, message.token, follow=not closed)
+                    out = match.handle_leave(seat, message, now, address)
             return out, message.token is not None
         raise ProtocolError("unknown_command")
 

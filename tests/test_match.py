@@ -278,6 +278,11 @@ def test_forfeit_and_closed_then_rejoin():
     assert back["command"] == "game_start" and back["time_left"] == bob["time_left"]
     notice = dict(h.tick(100))
     assert notice[ALICE].get("opponent_away", False) is False
+    # The old socket's leave arrives late: it must not take the seat back to the dead address.
+    assert h.send(BOB, {"command": "leave", "timestamp": h.stamp(BOB), "intent": "closed",
+                        "game_name": bob["game_name"], "token": bob["token"]}) == []
+    (match,) = h.service.lobby.matches.values()
+    assert match.find_seat("bob").address == new_bob and not match.find_seat("bob").closed
     ends = dict(h.send(ALICE, {"command": "leave", "timestamp": h.stamp(ALICE),
                                "game_name": alice["game_name"], "token": alice["token"]}))
     assert ends[new_bob]["reason"] == "forfeit" and ends[new_bob]["winner"] == "bob"
@@ -290,7 +295,17 @@ def test_wrong_token_is_refused():
                            "game_name": alice["game_name"], "token": "forged"})
     assert reply["reason"] == "bad_token"
     assert h.only(CAROL, {"timestamp": 1, "command": "game_flux",
+                          "game_name": alice["game_name"]})["reason"] == "bad_token"
+
+
+def test_without_required_tokens_seats_are_found_by_address():
+    h = Harness(require_token=False)
+    alice, _ = h.start()
+    assert h.only(CAROL, {"timestamp": 1, "command": "game_flux",
                           "game_name": alice["game_name"]})["reason"] == "not_in_game"
+    mine = h.only(ALICE, {"timestamp": h.stamp(ALICE), "command": "game_flux",
+                          "game_name": alice["game_name"]})
+    assert mine["command"] == "game_flux" and mine["user_score"] == 0
 
 
 def test_ended_matches_are_forgotten_after_linger():
@@ -301,7 +316,8 @@ def test_ended_matches_are_forgotten_after_linger():
     h.tick(5_000)
     assert h.service.lobby.matches == {}
     assert h.only(ALICE, {"timestamp": h.stamp(ALICE), "command": "game_flux",
-                          "game_name": alice["game_name"]})["reason"] == "unknown_game"
+                          "game_name": alice["game_name"], "token": alice["token"]}
+                  )["reason"] == "unknown_game"
 
 
 def test_abandoned_waiting_match_is_dropped():

@@ -632,12 +632,14 @@ async def test_two_browsers_meet_through_the_real_server(
         static_dir=site_dirs.static_dir,
     )
     client = await aiohttp_client(init_app(settings))
+    pad = "." * 400  # docs/protocol.md "Handshake": room for game_start
     alice = await client.ws_connect("/ws", origin=_origin(client))
-    await alice.send_str(json.dumps({**CONNECT, "timestamp": 1}))
+    await alice.send_str(json.dumps({**CONNECT, "timestamp": 1, "pad": pad}))
     waiting = json.loads(await alice.receive_str(timeout=5))
     assert (waiting["command"], waiting["self"]) == ("waiting", "alice")
     bob = await client.ws_connect("/ws", origin=_origin(client))
-    await bob.send_str(json.dumps({"command": "connect", "self": "bob", "opponent": "alice"}))
+    await bob.send_str(json.dumps({"command": "connect", "self": "bob", "opponent": "alice",
+                                   "pad": pad}))
     starts = [json.loads(await ws.receive_str(timeout=5)) for ws in (alice, bob)]
     assert [start["command"] for start in starts] == ["game_start", "game_start"]
     assert starts[0]["game_name"] == starts[1]["game_name"] == waiting["game_name"]

@@ -1,7 +1,7 @@
 // The start page and the waiting page: name (remembered), create / challenge / join by link,
 // the share link with its copy button. Calls back with what the player chose; sends nothing.
 import { cleanName } from './messages.js';
-import { ACTIONS, keyLabel } from './settings.js';
+import { ACTIONS, keyLabel, powerSlot } from './settings.js';
 
 const NAME_KEY = 'blockattack.name';
 
@@ -111,14 +111,22 @@ export async function copyShareLink(doc, clipboard) {
   }
 }
 
-/** The controls list on the start page, from the current key bindings. */
+/**
+ * The controls list on the start page, from the current key bindings; the six "use power" keys
+ * share one line ("1 2 3 4 5 6").
+ */
 export function renderControlsHelp(doc, bindings) {
+  const rows = ACTIONS.filter(([action]) => powerSlot(action) === null)
+    .map(([action, words]) => [bindings[action].map(keyLabel).join(' / '), words]);
+  const powerKeys = ACTIONS.filter(([action]) => powerSlot(action) !== null)
+    .map(([action]) => (bindings[action][0] ? keyLabel(bindings[action][0]) : '—'));
+  rows.splice(rows.length - 1, 0, [powerKeys.join(' '), 'Use power 1–6']);
   const list = doc.getElementById('controls-help');
-  list.replaceChildren(...ACTIONS.map(([action, words]) => {
+  list.replaceChildren(...rows.map(([keysText, words]) => {
     const item = doc.createElement('li');
     const keys = doc.createElement('span');
     keys.className = 'keys';
-    keys.textContent = bindings[action].map(keyLabel).join(' / ') || '—';
+    keys.textContent = keysText || '—';
     const what = doc.createElement('span');
     what.textContent = words;
     item.append(keys, what);

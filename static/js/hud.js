@@ -36,12 +36,6 @@ export function formatClock(ms) {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
-const CONNECTION_WORDS = {
-  connecting: 'connecting…',
-  online: 'online',
-  reconnecting: 'reconnecting…',
-};
-
 export class Hud {
   constructor(doc) {
     const $ = (id) => doc.getElementById(id);
@@ -49,7 +43,6 @@ export class Hud {
       conn: $('conn'), connText: $('conn-text'), clock: $('clock'),
       meName: $('me-name'), meScore: $('me-score'), meLines: $('me-lines'),
       themName: $('them-name'), themScore: $('them-score'), themLines: $('them-lines'),
-      hit: $('hit-line'),
     };
     this.shown = new Map(); // element → text last written, so a frame writes only changes
   }
@@ -61,11 +54,10 @@ export class Hud {
     element.textContent = value;
   }
 
-  connection(state, rttMs) {
-    this.el.conn.dataset.state = state;
-    let words = CONNECTION_WORDS[state] ?? state;
-    if (state === 'online' && Number.isFinite(rttMs)) words = `online · ${Math.round(rttMs)} ms`;
-    this.#text(this.el.connText, words);
+  /** The connection light and its words: a status from net.js LinkMonitor.status. */
+  connection(status) {
+    if (this.el.conn.dataset.state !== status.state) this.el.conn.dataset.state = status.state;
+    this.#text(this.el.connText, status.text);
   }
 
   /** Scoreboard from a Match (see match.js); called once per animation frame. */
@@ -80,9 +72,5 @@ export class Hud {
     const left = match.timeLeftAt(now);
     this.#text(this.el.clock, formatClock(left));
     this.el.clock.classList.toggle('hurry', left <= 10000);
-  }
-
-  hit(text) {
-    this.#text(this.el.hit, text);
   }
 }

@@ -1,5 +1,6 @@
 // Wires the page: config from <body data-*>, the connection, the views, the match and its loop.
 // The only module with mutable page state; everything it calls is a small module of its own.
+import { BattleView, renderLegend } from './battle-view.js';
 import { Hud, showEnd, showMessage, showView } from './hud.js';
 import { Home, copyShareLink, renderControlsHelp, showWaiting } from './home.js';
 import { KeyboardInput, attachTouchButtons } from './input.js';
@@ -10,7 +11,7 @@ import { drawOpponent, drawPlayer } from './render.js';
 import {
   dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting,
 } from './seats.js';
-import { loadSettings, saveSettings } from './settings.js';
+import { loadSettings, powerSlot, saveSettings } from './settings.js';
 import { SettingsPanel } from './settings-panel.js';
 import { Timer } from './timer.js';
 
@@ -26,7 +27,10 @@ const hud = new Hud(document);
 const stamper = new Stamper();
 let settings = loadSettings(localStorage);
 let phase = 'home'; // home → connecting → waiting → playing → ended (or message)
-let intent = null; // the connect fields to (re)send: {self, opponent} or {self, gameName, token}
+// The connect fields to (re)send: {self, opponent} to open or challenge, {self, gameName} to join
+// by link, {self, gameName, token} to come back to a seat; `fallback` ({self, opponent}) opens a
+// fresh match if a reloaded host's waiting match is gone.
+let intent = null;
 let needConnect = false; // repeat `connect` once a second until game_start
 let lastConnect = -Infinity;
 let waitingIn = null; // game_name of the match this tab opened and waits in
@@ -34,7 +38,7 @@ let match = null;
 
 const conn = new Connection(wsUrl(location, config.wsPath), {
   onMessage: (msg) => HANDLERS[msg.command]?.(msg),
-  onState: (state, rtt) => hud.connection(state, rtt),
+  onState: (status) => hud.connection(status),
   onOpen: () => {
     if (intent === null) return;
     needConnect = true; // a new socket is a new address: claim the seat again
@@ -44,7 +48,7 @@ const conn = new Connection(wsUrl(location, config.wsPath), {
 
 function sendConnect() {
   lastConnect = performance.now();
-  conn.send({ ...connectMessage(intent), timestamp: stamper.next() });
+  conn.send(connectMessage({ ...intent, timestamp: stamper.next() }));
 }
 
 function setUrl(path) {
@@ -62,15 +66,21 @@ function begin(choice) {
 function onWaiting(msg) {
   if (phase !== 'connecting' && phase !== 'waiting') return;
   phase = 'waiting';
-  if (waitingIn !== msg.game_name) {
-    if (waitingIn !== null) dropWaiting(sessionStorage, waitingIn); // reconnected: a new match
+  const fresh = intent.fallback ?? { self: intent.self, opponent: intent.opponent ?? null };
+  const token = typeof msg.token === 'string' ? msg.token : null;
+  if (waitingIn !== null && waitingIn !== msg.game_name) dropWaiting(sessionStorage, waitingIn);
+  if (waitingIn !== msg.game_name || token !== intent.token) {
     waitingIn = msg.game_name;
-    const { self, opponent = null } = intent;
-    saveWaiting(sessionStorage, waitingIn, { self, opponent });
+    saveWaiting(sessionStorage, waitingIn, { ...fresh, token });
+  }
+  // From now on every retry names the seat: it proves this address reads our datagrams, and a
+  // new socket (reconnect, reload) finds the same waiting match.
+  if (token !== null) {
+    intent = { self: fresh.self, gameName: msg.game_name, token, fallback: fresh };
   }
   const name = encodeURIComponent(msg.game_name);
   setUrl(`${config.basePath}m/${name}`);
-  const link = `${config.shareBase}m/${name}#host=${encodeURIComponent(intent.self)}`;
+  const link = `${config.shareBase}m/${name}#host=${encodeURIComponent(fresh.self)}`;
   showWaiting(document, { link, opponent: msg.opponent });
   showView(document, 'waiting');
 }
@@ -80,6 +90,7 @@ function onStart(msg) {
   if (match !== null && match.gameName === msg.game_name) {
     match.apply(msg, now); // a rejoin after a reconnect: the match as it stands
     needConnect = false;
+    match.sendFlux(); // the new address proves itself with the token, so pushes reach it
     return;
   }
   if (phase !== 'connecting' && phase !== 'waiting') return;
@@ -94,9 +105,12 @@ function onStart(msg) {
   if (waitingIn !== null) dropWaiting(sessionStorage, waitingIn);
   waitingIn = null;
   phase = 'playing';
+  // At once, not at the next tick: a request with the token proves this address, so the
+  // server's unasked pushes (the opponent's moves, powers) are not held back by its 3x limit.
+  match.sendFlux();
   document.activeElement?.blur?.(); // Space must not press whichever button has the focus
   setUrl(`${config.basePath}m/${encodeURIComponent(msg.game_name)}`);
-  hud.hit('');
+  battle.reset();
   showView(document, 'match');
   timer.draw(); // names and fields at once, not one animation frame later
   timer.start();
@@ -122,7 +136,10 @@ const LOST_SEAT = new Set(['unknown_game', 'bad_token', 'not_in_game']);
 
 function onError(msg) {
   const text = errorText(msg.reason);
-  if (phase === 'connecting' || phase === 'waiting') {
+  if (phase === 'connecting' && intent?.fallback && LOST_SEAT.has(msg.reason)) {
+    dropWaiting(sessionStorage, intent.gameName); // the waiting match is gone: open a new one
+    begin(intent.fallback);
+  } else if (phase === 'connecting' || phase === 'waiting') {
     needConnect = false;
     if (intent?.token) dropSeat(sessionStorage, intent.gameName);
     if (msg.reason === 'name_taken' || msg.reason === 'bad_name') {
@@ -173,8 +190,9 @@ function leave() {
 
 function cancelWaiting() {
   if (waitingIn !== null) {
-    // no token yet (it comes with game_start): the server finds the seat by address
-    conn.send(leaveMessage({ timestamp: stamper.next(), gameName: waitingIn, token: undefined }));
+    // `forfeit` (the default intent) cancels a waiting match; the token came with `waiting`
+    const token = intent?.gameName === waitingIn ? intent.token : undefined;
+    conn.send(leaveMessage({ timestamp: stamper.next(), gameName: waitingIn, token }));
     dropWaiting(sessionStorage, waitingIn);
   }
   waitingIn = null;
@@ -189,15 +207,26 @@ const timer = new Timer({
   update: (dt) => match?.step(dt, performance.now()),
   draw: () => {
     if (!match) return;
-    drawPlayer($('player-canvas'), match.playerView());
+    const now = performance.now();
+    drawPlayer($('player-canvas'), match.playerView(now));
     drawOpponent($('opponent-canvas'), match.opponentView());
-    hud.match(match, performance.now());
+    hud.match(match, now);
+    battle.powers(match.powers, settings.bindings);
+    battle.show(match.takeEvents());
+    battle.away(match.away);
   },
 });
 
 const playing = () => phase === 'playing' && match !== null && !panel.isOpen;
+const usePower = (slot) => {
+  if (playing()) match.usePower(slot, performance.now());
+};
+const battle = new BattleView(document, { onUse: usePower });
 const press = (action) => {
-  if (action === 'settings') {
+  const slot = powerSlot(action);
+  if (slot !== null) {
+    usePower(slot);
+  } else if (action === 'settings') {
     keyboard.releaseAll();
     panel.open();
   } else if (playing()) {
@@ -221,6 +250,7 @@ const panel = new SettingsPanel(document, {
     renderControlsHelp(document, settings.bindings);
   },
 });
+renderLegend(document, $('legend-home'));
 
 const home = new Home(document, {
   gameName: config.gameName, hash: location.hash, storage: localStorage, choose: begin,
@@ -241,7 +271,9 @@ setInterval(() => {
   const now = performance.now();
   if (needConnect && intent !== null && now - lastConnect >= 1000) sendConnect();
   if (phase === 'playing' && match !== null && !needConnect) match.tick(now);
-  hud.connection(conn.state, conn.rtt.estimate);
+  const status = conn.status();
+  hud.connection(status);
+  battle.link(phase === 'playing' ? status : { state: 'online', silentMs: 0 });
 }, 50);
 
 conn.open();
@@ -250,8 +282,13 @@ const waited = loadWaiting(sessionStorage, config.gameName);
 if (seat !== null) {
   begin({ self: seat.self, gameName: config.gameName, token: seat.token });
 } else if (waited !== null) {
-  dropWaiting(sessionStorage, config.gameName);
-  begin(waited); // the reload cancelled that match: open a fresh one with a new link
+  const fresh = { self: waited.self, opponent: waited.opponent };
+  if (waited.token !== null) {
+    begin({ self: waited.self, gameName: config.gameName, token: waited.token, fallback: fresh });
+  } else {
+    dropWaiting(sessionStorage, config.gameName); // no seat to name: open a fresh match
+    begin(fresh);
+  }
 } else {
   showView(document, 'home');
   home.focus();

@@ -1,7 +1,10 @@
 // One running match as this browser sees it: the prediction and the local piece, the
-// opponent's last known field, the clock, and when to send game_flux (docs/protocol.md,
-// "A client sends a request at once when it locks a piece, again every 100 ms while any lock is
-// unacknowledged, and at least once a second otherwise"). No DOM: `now` is passed in (ms).
+// opponent's last known field, the clock, the battle (powers, what hit whom, the animations of
+// effects) and when to send game_flux (docs/protocol.md, "A client sends a request at once when
+// it locks a piece, again every 100 ms while any lock is unacknowledged, and at least once a
+// second otherwise"). No DOM: `now` is passed in (ms).
+import { FieldAnimations } from './animations.js';
+import { BattleFeed } from './battle.js';
 import { HEIGHT, WIDTH, drop } from './engine.js';
 import { LocalGame } from './game.js';
 import { Handling } from './handling.js';
@@ -39,6 +42,8 @@ export class Match {
     this.away = false;
     this.timeLeft = this.total;
     this.timeAt = now;
+    this.feed = new BattleFeed({ self: this.self, opponent: this.opponent });
+    this.animations = new FieldAnimations();
     this.apply(start, now);
   }
 
@@ -57,8 +62,41 @@ export class Match {
       this.timeLeft = msg.time_left;
       this.timeAt = now;
     }
-    this.away = msg.opponent_away === true;
+    this.away = msg.opponent_away === true; // left out when false (docs/protocol.md)
+    this.feed.server(msg, this.prediction.takePowerRejections());
+    this.#takeEffects(now);
     return true;
+  }
+
+  /**
+   * Use the power in inventory slot `slot` (0 = oldest) and send it at once; false when the
+   * slot is empty (the player is told so).
+   */
+  usePower(slot, now) {
+    this.now = now;
+    const power = this.prediction.powersAvailable[slot];
+    const use = power === undefined ? null : this.prediction.usePower(power);
+    if (use === null) {
+      this.feed.toast(`No power in slot ${slot + 1}`);
+      return false;
+    }
+    this.feed.used(use);
+    this.sendFlux();
+    return true;
+  }
+
+  /** Words for the battle log and toasts since last asked (see battle.js). */
+  takeEvents() {
+    return this.feed.take();
+  }
+
+  // Effects applied to the field the player sees (after a lock, or a server reconcile): told
+  // once each and animated.
+  #takeEffects(now) {
+    const applied = this.prediction.takeAppliedEffects();
+    if (applied.length === 0) return;
+    this.feed.applied(applied);
+    for (const effect of applied) this.animations.add(effect, now);
   }
 
   /** One fixed step of play: held keys become commands, then gravity and lock delay. */
@@ -66,12 +104,15 @@ export class Match {
     this.now = now;
     const commands = this.handling.step(dt);
     this.game.update(dt, this.total - this.timeLeftAt(now), commands);
+    this.#takeEffects(now);
   }
 
   /** Send game_flux when it is due (called often, e.g. every 50 ms). */
   tick(now) {
     this.now = now;
-    if (this.schedule.due(now, this.prediction.pendingLocks().length)) this.sendFlux();
+    const waiting = this.prediction.pendingLocks().length
+      + (this.prediction.pendingPower() === null ? 0 : 1);
+    if (this.schedule.due(now, waiting)) this.sendFlux();
   }
 
   sendFlux() {
@@ -83,6 +124,7 @@ export class Match {
       opponentRows: this.opponentRows,
       score: this.prediction.board.score,
       locks: this.prediction.pendingLocks(),
+      power: this.prediction.pendingPower(),
     });
     if (this.send(msg)) this.schedule.sent(this.now);
   }
@@ -95,8 +137,8 @@ export class Match {
     return this.prediction.toppedOut;
   }
 
-  /** What render.drawPlayer needs. */
-  playerView() {
+  /** What render.drawPlayer needs at `now`. */
+  playerView(now = this.now) {
     const { field } = this.prediction.board;
     const active = this.prediction.active;
     return {
@@ -106,7 +148,14 @@ export class Match {
       hold: this.prediction.holdPiece,
       canHold: this.prediction.canHold,
       next: this.prediction.preview(PREVIEW),
+      incoming: this.prediction.incomingGarbageLines,
+      fx: this.animations.frame(now),
     };
+  }
+
+  /** The inventory, oldest first (uses the server has not handled yet already taken out). */
+  get powers() {
+    return this.prediction.powersAvailable;
   }
 
   opponentView() {

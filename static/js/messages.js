@@ -3,6 +3,9 @@
 
 export const MAX_DATAGRAM = 1200; // bytes either way (docs/protocol.md)
 export const MAX_LOCKS = 8; // unacknowledged locks repeated per request
+// The server answers an address that has not proven it reads our datagrams with at most 3x the
+// bytes it sent (RFC 9000 §8.1); a connect this large lets the ~1 KB game_start through at once.
+export const MIN_CONNECT_BYTES = 400;
 
 // Names: 1–16 characters after trimming; letters, digits, spaces and _ - . (as the server's \w)
 const NAME = /^[\p{L}\p{N}_ .-]{1,16}$/u;
@@ -13,15 +16,27 @@ export function cleanName(raw) {
   return NAME.test(name) ? name : null;
 }
 
-/** `connect`: rejoin with a token, join by link, challenge by name or open a match. */
-export function connectMessage({ self, opponent = null, gameName = null, token = null }) {
+const byteLength = (msg) => new TextEncoder().encode(JSON.stringify(msg)).length;
+
+/**
+ * `connect`: open a match, challenge by name, join by link, or come back to a seat (waiting or
+ * playing) with its token. Padded with `pad` (the server ignores it) to MIN_CONNECT_BYTES.
+ */
+export function connectMessage({
+  self, opponent = null, gameName = null, token = null, timestamp = undefined,
+}) {
   const msg = { command: 'connect', self };
+  if (timestamp !== undefined) msg.timestamp = timestamp;
   if (gameName) {
     msg.game_name = gameName;
     if (token) msg.token = token;
   } else {
     msg.opponent = opponent || null;
   }
+  msg.pad = '';
+  const short = MIN_CONNECT_BYTES - byteLength(msg);
+  if (short > 0) msg.pad = '.'.repeat(short);
+  else delete msg.pad;
   return msg;
 }
 
@@ -29,37 +44,43 @@ export function leaveMessage({ timestamp, gameName, token }) {
   return { timestamp, command: 'leave', game_name: gameName, token, intent: 'forfeit' };
 }
 
-const byteLength = (msg) => new TextEncoder().encode(JSON.stringify(msg)).length;
-
 /**
- * A `game_flux` request with the seed fields and the unacknowledged locks, oldest first.
- * Locks are dropped from the newest end until the datagram fits: they are resent next time.
+ * A `game_flux` request with the seed fields, the unacknowledged locks (oldest first, each with
+ * its `fx`) and the oldest power use the server has not handled (`power`: {power_used, power_n}
+ * from prediction.pendingPower(), repeated until acknowledged). Locks are dropped from the newest
+ * end until the datagram fits: they are resent next time.
  */
-export function fluxMessage({ timestamp, gameName, token, userRows, opponentRows, score, locks }) {
+export function fluxMessage({
+  timestamp, gameName, token, userRows, opponentRows, score, locks, power = null,
+}) {
   const msg = {
     timestamp,
     command: 'game_flux',
     game_name: gameName,
     user_blocks: userRows,
     opponent_blocks: opponentRows,
-    power_used: null,
+    power_used: power?.power_used ?? null,
     user_score: score,
     powers_available: [],
     token,
     locks: locks.slice(0, MAX_LOCKS),
   };
+  if (power !== null) msg.power_n = power.power_n;
   while (msg.locks.length > 1 && byteLength(msg) > MAX_DATAGRAM) msg.locks.pop();
   return msg;
 }
 
-/** When to send the next game_flux: every 100 ms while locks wait for an ack, else every 1 s. */
+/**
+ * When to send the next game_flux: every 100 ms while anything (locks, a power use) waits for an
+ * ack, else every 1 s.
+ */
 export class FluxSchedule {
   constructor() {
     this.lastSent = -Infinity;
   }
 
-  due(now, pendingLocks) {
-    return now - this.lastSent >= (pendingLocks > 0 ? 100 : 1000);
+  due(now, pending) {
+    return now - this.lastSent >= (pending > 0 ? 100 : 1000);
   }
 
   sent(now) {

@@ -53,27 +53,66 @@ export class Stamper {
   }
 }
 
-/** Round-trip estimate: time from the oldest unanswered request to the next reply, smoothed. */
-export class RttMeter {
+export const POOR_RTT_MS = 300; // a round trip slower than this shows "poor connection"
+// Requests unanswered this long show "no reply" (a playing client sends at least once a second).
+export const SILENT_MS = 2500;
+
+// Requests the server always answers (a `leave` of a waiting match gets no answer at all).
+const ANSWERED = new Set(['connect', 'game_flux']);
+// Replies to a request: every answer the server gives (waiting, game_start, game_end, error) and
+// the game_flux that carries `echo`; a game_flux without it is an unasked push.
+const isReply = (msg) => msg.command !== 'game_flux' || msg.echo !== undefined;
+
+/**
+ * How the link to the server is doing. Round-trip time from `echo` (docs/protocol.md: a direct
+ * game_flux reply carries the `timestamp` of the request it answers, on this client's own clock):
+ * RTT = wall clock now − echo, smoothed. "No reply" from the oldest request not answered yet.
+ */
+export class LinkMonitor {
   constructor() {
-    this.sentAt = null;
-    this.estimate = null;
+    this.rtt = null;
+    this.unansweredSince = null;
   }
 
-  sent(now) {
-    if (this.sentAt === null) this.sentAt = now;
+  /** `msg` went out at `now` (a monotonic clock, ms). */
+  sent(msg, now) {
+    if (ANSWERED.has(msg.command) && this.unansweredSince === null) this.unansweredSince = now;
   }
 
-  replied(now) {
-    if (this.sentAt === null) return;
-    const sample = now - this.sentAt;
-    this.sentAt = null;
+  /** A message arrived at `now`; `wallNow` is the clock the client stamps its requests with. */
+  heard(msg, now, wallNow) {
+    if (!isReply(msg)) return;
+    this.unansweredSince = null;
+    const echo = msg.echo;
+    if (!Number.isSafeInteger(echo) || echo > wallNow || wallNow - echo > 60000) return;
+    const sample = wallNow - echo;
     // RFC 6298 §2 style smoothing (alpha = 1/8) keeps one slow reply from jumping the display
-    this.estimate = this.estimate === null ? sample : this.estimate + (sample - this.estimate) / 8;
+    this.rtt = this.rtt === null ? sample : this.rtt + (sample - this.rtt) / 8;
   }
 
+  /** A new socket: nothing sent on it is waiting for an answer. */
   forget() {
-    this.sentAt = null;
+    this.unansweredSince = null;
+  }
+
+  /**
+   * The indicator for socket state `socket` ('connecting' | 'online' | 'reconnecting') at `now`:
+   * {state: 'connecting' | 'online' | 'poor' | 'reconnecting', text, silentMs}.
+   */
+  status(socket, now) {
+    if (socket !== 'online') {
+      return { state: socket, text: socket === 'connecting' ? 'connecting…' : 'reconnecting…',
+        silentMs: 0 };
+    }
+    const silentMs = this.unansweredSince === null ? 0 : now - this.unansweredSince;
+    if (silentMs >= SILENT_MS) {
+      return { state: 'poor', text: `no reply for ${Math.floor(silentMs / 1000)} s`, silentMs };
+    }
+    if (this.rtt === null) return { state: 'online', text: 'online', silentMs };
+    const ms = Math.round(this.rtt);
+    return ms > POOR_RTT_MS
+      ? { state: 'poor', text: `poor connection · ${ms} ms`, silentMs }
+      : { state: 'online', text: `online · ${ms} ms`, silentMs };
   }
 }
 
@@ -91,16 +130,24 @@ export function backoffDelay(attempt, random = Math.random) {
 
 /**
  * One WebSocket that comes back after an unexpected close.
- * handlers: onMessage(msg) for each parsed, accepted frame; onState(state) with
- * 'connecting' | 'online' | 'reconnecting'; onOpen() after every (re)open, to resend `connect`.
+ * handlers: onMessage(msg) for each parsed, accepted frame; onState(status) when the socket goes
+ * 'connecting' | 'online' | 'reconnecting' (status as LinkMonitor.status); onOpen() after every
+ * (re)open, to resend `connect`.
  */
 export class Connection {
-  constructor(url, handlers, { WebSocketImpl = globalThis.WebSocket } = {}) {
+  constructor(url, handlers, {
+    WebSocketImpl = globalThis.WebSocket,
+    clock = () => performance.now(),
+    wallClock = () => Date.now(),
+  } = {}) {
     this.url = url;
     this.handlers = handlers;
     this.WebSocketImpl = WebSocketImpl;
+    this.clock = clock;
+    this.wallClock = wallClock;
     this.filter = new TimestampFilter();
-    this.rtt = new RttMeter();
+    this.link = new LinkMonitor();
+    this.state = 'connecting';
     this.socket = null;
     this.attempt = 0;
     this.retryTimer = null;
@@ -114,7 +161,7 @@ export class Connection {
     this.socket = socket;
     socket.addEventListener('open', () => {
       this.attempt = 0;
-      this.rtt.forget();
+      this.link.forget();
       this.#setState('online');
       this.handlers.onOpen?.();
     });
@@ -126,8 +173,13 @@ export class Connection {
   send(msg) {
     if (this.socket?.readyState !== 1) return false;
     this.socket.send(JSON.stringify(msg));
-    this.rtt.sent(performance.now());
+    this.link.sent(msg, this.clock());
     return true;
+  }
+
+  /** The connection indicator now: see LinkMonitor.status. */
+  status() {
+    return this.link.status(this.state, this.clock());
   }
 
   close() {
@@ -138,9 +190,10 @@ export class Connection {
 
   #receive(data) {
     const msg = parseFrame(data);
-    if (msg === null || !this.filter.accept(msg)) return;
-    this.rtt.replied(performance.now());
-    this.handlers.onMessage(msg);
+    if (msg === null) return;
+    // a stale reply still proves a round trip: measure it before the filter drops it
+    this.link.heard(msg, this.clock(), this.wallClock());
+    if (this.filter.accept(msg)) this.handlers.onMessage(msg);
   }
 
   #lost(socket) {
@@ -152,6 +205,6 @@ export class Connection {
 
   #setState(state) {
     this.state = state;
-    this.handlers.onState?.(state, this.rtt.estimate);
+    this.handlers.onState?.(this.status());
   }
 }

@@ -1,6 +1,7 @@
 // Canvas drawing only: reads plain view objects, never changes game state. Everything is laid out
 // in whole device pixels (the backing store is scaled by devicePixelRatio) so cells stay crisp.
 // Player names are drawn with fillText, which never interprets them.
+import { stillFrame } from './animations.js';
 import { HEIGHT, WIDTH, pieceCells } from './engine.js';
 
 // Guideline colours
@@ -121,33 +122,96 @@ function cellSize(width, height, cols, rows) {
 }
 
 /**
- * The player's field with hold (left) and next pieces (right).
- * view: {field (engine Field), active, ghost (states or null), hold, canHold, next: [letters]}
+ * Where drawPlayer puts things on a backing store of width × height device pixels: the cell size,
+ * the top-left corner of the visible field (x0, y0) and the left edge of the whole layout.
  */
-export function drawPlayer(canvas, view) {
-  const { ctx, width, height } = fitCanvas(canvas);
+export function playerLayout(width, height) {
   const cols = WIDTH + 2 * SIDE;
   const rows = HEIGHT + SHOWN_HIDDEN;
   const cell = cellSize(width, height, cols, rows);
   const left = Math.floor((width - cols * cell) / 2);
-  const x0 = left + SIDE * cell;
   const y0 = Math.floor((height - rows * cell) / 2) + SHOWN_HIDDEN * cell;
+  return { cell, left, x0: left + SIDE * cell, y0 };
+}
+
+// The garbage queue beside the field: a column of pending lines from the bottom, red from
+// GARBAGE_ALARM lines up (they will push the stack that far at the next lock).
+const GARBAGE_ALARM = 4;
+
+function drawGarbageMeter(ctx, x, y0, cell, lines) {
+  const w = Math.max(3, Math.round(cell * 0.4));
+  ctx.fillStyle = 'rgba(20, 30, 52, 0.9)';
+  ctx.fillRect(x, y0, w, HEIGHT * cell);
+  if (lines <= 0) return;
+  const h = Math.min(lines, HEIGHT) * cell;
+  ctx.fillStyle = lines >= GARBAGE_ALARM ? '#ff3b3b' : '#f5a623';
+  ctx.fillRect(x, y0 + HEIGHT * cell - h, w, h);
+  ctx.fillStyle = 'rgba(0,0,0,0.35)'; // one notch per line, so 3 and 4 read apart
+  for (let k = 1; k < Math.min(lines, HEIGHT); k += 1) {
+    ctx.fillRect(x, y0 + (HEIGHT - k) * cell, w, 1);
+  }
+}
+
+// The locked blocks, drawn through the running animation (animations.js): shaken, risen or
+// fallen by whole-cell fractions, squeezed, clipped to the well and the shown hidden rows.
+function drawStack(ctx, x0, y0, cell, field, fx) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x0, y0 - SHOWN_HIDDEN * cell, WIDTH * cell, (HEIGHT + SHOWN_HIDDEN) * cell);
+  ctx.clip();
+  const cx = x0 + (WIDTH * cell) / 2;
+  ctx.translate(cx, Math.round(fx.rise * cell));
+  ctx.scale(fx.squeeze, 1);
+  ctx.translate(-cx, 0);
+  drawRows(ctx, x0, y0, cell, (x, y) => field.get(x, y), -SHOWN_HIDDEN);
+  ctx.restore();
+}
+
+function drawFlashes(ctx, x0, y0, cell, fx) {
+  if (fx.flash > 0) {
+    ctx.fillStyle = `rgba(255, 244, 214, ${(0.75 * fx.flash).toFixed(3)})`;
+    ctx.fillRect(x0, y0, WIDTH * cell, HEIGHT * cell);
+  }
+  if (fx.wipe !== null) {
+    const w = WIDTH * cell;
+    const gradient = ctx.createLinearGradient(x0, 0, x0 + w, 0);
+    const at = Math.min(1, fx.wipe);
+    gradient.addColorStop(0, 'rgba(255,255,255,0)');
+    gradient.addColorStop(at, `rgba(255,255,255,${(0.85 * (1 - fx.wipe / 2)).toFixed(3)})`);
+    gradient.addColorStop(Math.min(1, at + 0.001), 'rgba(255,255,255,0)');
+    ctx.fillStyle = gradient;
+    ctx.fillRect(x0, y0 + (HEIGHT - 1) * cell, w, cell);
+  }
+}
+
+/**
+ * The player's field with hold (left), the garbage meter and next pieces (right).
+ * view: {field (engine Field), active, ghost (states or null), hold, canHold, next: [letters],
+ * incoming (pending garbage lines), fx (animations.js frame, optional)}
+ */
+export function drawPlayer(canvas, view) {
+  const { ctx, width, height } = fitCanvas(canvas);
+  const { cell, left, x0: baseX, y0 } = playerLayout(width, height);
+  const fx = view.fx ?? stillFrame();
+  const x0 = baseX + Math.round(fx.shake * cell);
   drawWell(ctx, x0, y0, cell);
-  drawRows(ctx, x0, y0, cell, (x, y) => view.field.get(x, y), -SHOWN_HIDDEN);
+  drawStack(ctx, x0, y0, cell, view.field, fx);
   if (view.ghost) drawGhost(ctx, x0, y0, cell, view.ghost);
   if (view.active) drawPiece(ctx, x0, y0, cell, view.active, 1);
+  drawFlashes(ctx, x0, y0, cell, fx);
+  drawGarbageMeter(ctx, baseX - Math.round(cell * 0.75), y0, cell, view.incoming ?? 0);
 
   const mini = Math.max(2, Math.floor(cell * 0.8));
   const boxW = (SIDE - 1) * cell;
   const textSize = Math.max(9, Math.round(cell * 0.7));
   const pad = Math.round(cell * 0.4);
-  const hx = left + Math.round(cell / 2);
+  const hx = left;
   drawPanel(ctx, hx, y0, boxW, 4.4 * cell, cell);
   label(ctx, 'HOLD', hx + pad, y0 + pad, textSize);
   if (view.hold) {
     drawMini(ctx, hx, y0 + cell, boxW, 3.4 * cell, view.hold, mini, view.canHold ? 1 : 0.35);
   }
-  const nx = x0 + WIDTH * cell + Math.round(cell / 2);
+  const nx = baseX + WIDTH * cell + Math.round(cell / 2);
   drawPanel(ctx, nx, y0, boxW, (1.4 + PREVIEW_COUNT * 2.8) * cell, cell);
   label(ctx, 'NEXT', nx + pad, y0 + pad, textSize);
   view.next.slice(0, PREVIEW_COUNT).forEach((piece, k) => {
@@ -167,10 +231,8 @@ export function drawOpponent(canvas, view) {
   drawWell(ctx, x0, y0, cell);
   const rows = view.rows ?? [];
   drawRows(ctx, x0, y0, cell, (x, y) => rows[y]?.[x] ?? '.', 0);
-  if (view.away) {
+  if (view.away) { // dimmed; the words ("opponent connection lost") are a DOM note above it
     ctx.fillStyle = 'rgba(5,8,15,0.7)';
     ctx.fillRect(x0, y0, WIDTH * cell, HEIGHT * cell);
-    label(ctx, 'away…', x0 + (WIDTH * cell) / 2, y0 + (HEIGHT * cell) / 2 - cell,
-      Math.max(10, Math.round(cell * 1.3)), 'center', '#ffcf5c');
   }
 }

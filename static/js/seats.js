@@ -1,9 +1,9 @@
 // What a tab remembers about its matches, in sessionStorage by game_name:
 // - its seat of a running match {self, token, total}, so a reloaded tab can rejoin with
 //   `connect {self, game_name, token}` (docs/protocol.md, connect: token);
-// - the match it opened and waits in {self, opponent}: a reload cancels that match (the bridge
-//   leaves for the closed WebSocket), so the reloaded tab opens a fresh one instead of offering
-//   to join its own.
+// - the match it opened and waits in {self, opponent, token}: a reloaded tab comes back to it
+//   with `connect {self, game_name, token}` (the bridge's `leave` for the closed WebSocket does
+//   not cancel a waiting match), and opens a fresh one if that match is gone.
 // Storage that is full, disabled or damaged reads as "nothing remembered", never an error.
 
 const SEAT = 'blockattack.seat.';
@@ -42,11 +42,12 @@ export function loadSeat(storage, gameName) {
 export const saveSeat = (storage, gameName, seat) => write(storage, SEAT + gameName, seat);
 export const dropSeat = (storage, gameName) => remove(storage, SEAT + gameName);
 
-/** {self, opponent} of the match this tab was waiting in as `gameName`, or null. */
+/** {self, opponent, token} of the match this tab was waiting in as `gameName`, or null. */
 export function loadWaiting(storage, gameName) {
   const entry = gameName ? read(storage, WAITING + gameName) : null;
   if (typeof entry?.self !== 'string') return null;
-  return { self: entry.self, opponent: typeof entry.opponent === 'string' ? entry.opponent : null };
+  const text = (value) => (typeof value === 'string' ? value : null);
+  return { self: entry.self, opponent: text(entry.opponent), token: text(entry.token) };
 }
 
 export const saveWaiting = (storage, gameName, entry) => write(storage, WAITING + gameName, entry);

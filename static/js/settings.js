@@ -11,8 +11,20 @@ export const ACTIONS = Object.freeze([
   ['rotateCw', 'Rotate clockwise'],
   ['rotateCcw', 'Rotate counter-clockwise'],
   ['hold', 'Hold'],
+  ['power1', 'Use power 1'],
+  ['power2', 'Use power 2'],
+  ['power3', 'Use power 3'],
+  ['power4', 'Use power 4'],
+  ['power5', 'Use power 5'],
+  ['power6', 'Use power 6'],
   ['settings', 'Settings'],
 ]);
+
+/** The inventory slot (0–5) an action uses, or null: 'power1' → 0. */
+export function powerSlot(action) {
+  const found = /^power([1-6])$/.exec(action ?? '');
+  return found === null ? null : Number(found[1]) - 1;
+}
 
 export const LIMITS = Object.freeze({
   das: { label: 'DAS (ms)', min: 0, max: 500, step: 1 },
@@ -33,6 +45,12 @@ export function defaultSettings() {
       rotateCw: ['ArrowUp', 'KeyX'],
       rotateCcw: ['KeyZ', 'ControlLeft', 'ControlRight'],
       hold: ['KeyC', 'ShiftLeft', 'ShiftRight'],
+      power1: ['Digit1'],
+      power2: ['Digit2'],
+      power3: ['Digit3'],
+      power4: ['Digit4'],
+      power5: ['Digit5'],
+      power6: ['Digit6'],
       settings: ['Escape', 'KeyP'],
     },
   };
@@ -48,10 +66,20 @@ export function sanitize(raw) {
     const value = raw[name];
     if (Number.isFinite(value) && value >= min && value <= max) settings[name] = value;
   }
+  const saved = new Set();
   for (const [action] of ACTIONS) {
     const codes = raw.bindings?.[action];
     if (Array.isArray(codes) && codes.every(isCode)) {
       settings.bindings[action] = [...new Set(codes)];
+      saved.add(action);
+    }
+  }
+  // An action new since the settings were saved keeps its default keys only where the player
+  // has not given them to another action (one key, one action).
+  const taken = new Set([...saved].flatMap((action) => settings.bindings[action]));
+  for (const [action] of ACTIONS) {
+    if (!saved.has(action)) {
+      settings.bindings[action] = settings.bindings[action].filter((c) => !taken.has(c));
     }
   }
   return settings;

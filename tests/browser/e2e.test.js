@@ -2,70 +2,34 @@
 // through a share link, play with real key presses and touch taps until game_end, and both
 // screens agree on the result. Screenshots go to tests/screenshots/ (gitignored) for a look.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_ARGS, ROOT, findChromium, startGame } from './game-process.js';
+import { CHROMIUM_ARGS, findChromium, startGame } from './game-process.js';
+import {
+  DESKTOP, PHONE, Pages, createMatch, inMatch, joinByLink, shot, until,
+} from './pages.js';
 
-const SHOTS = path.join(ROOT, 'tests', 'screenshots');
-const DESKTOP = { viewport: { width: 1280, height: 720 } };
-const PHONE = {
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true,
-};
 const OPPOSITE = { win: 'loss', loss: 'win', draw: 'draw' };
 
 let game;
 let browser;
-let contexts = []; // closed after each test: the bridge caps WebSockets per address
+let pages;
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   game = await startGame({ matchSeconds: 20 });
   browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+  pages = new Pages(browser);
 });
 
-afterEach(async () => {
-  await Promise.all(contexts.map((context) => context.close()));
-  contexts = [];
-});
+afterEach(() => pages.closeAll());
 
 after(async () => {
   await browser?.close();
   await game?.stop();
 });
 
-/** A page in its own context (own storage, own WebSocket) that records script errors. */
-async function openPage(options, url = game.url) {
-  const context = await browser.newContext(options);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (error) => page.problems.push(`pageerror: ${error.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`);
-  });
-  await page.goto(url);
-  return page;
-}
-
-const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-
-async function createMatch(page, name) {
-  await page.fill('#name', name);
-  await page.click('#create-button');
-  await page.waitForSelector('#view-waiting:not([hidden])');
-  await page.waitForFunction(() => document.getElementById('share-link').value !== '');
-  return page.inputValue('#share-link');
-}
-
-async function joinByLink(page, name) {
-  await page.fill('#name', name);
-  await page.click('#join-button');
-}
-
-const inMatch = (page) => page.waitForSelector('#view-match:not([hidden])');
+const openPage = (options, url = game.url) => pages.open(options, url);
 const ended = (page) => page.isVisible('#view-end');
 
 // Keep playing until the end screen shows: moves, turns and hard drops, by key or by touch.
@@ -97,12 +61,15 @@ const colouredPixels = (page, selector) => page.$eval(selector, (canvas) => {
   return count;
 });
 
-async function until(check, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${check}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+// docs/protocol.md: every connect is padded to 400 bytes (anti-amplification); every game_flux
+// and leave carries the seat's token.
+function checkHandshake(sent) {
+  const connects = sent.filter(({ msg }) => msg.command === 'connect');
+  assert.ok(connects.length >= 2, 'both players connected');
+  for (const { bytes, msg } of connects) assert.ok(bytes >= 400, `${bytes} bytes: ${msg.self}`);
+  const seated = sent.filter(({ msg }) => ['game_flux', 'leave'].includes(msg.command));
+  assert.ok(seated.length > 0);
+  for (const { msg } of seated) assert.match(String(msg.token), /^[A-Za-z0-9_-]{16,}$/);
 }
 
 async function endScreen(page) {
@@ -147,12 +114,15 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     // each player's locks reach the other through the server: the opponent's field fills in
     await until(async () => await colouredPixels(bob, '#opponent-canvas') > 0);
     await until(async () => await colouredPixels(alice, '#opponent-canvas') > 0);
+    // the connection light shows the round trip measured from `echo`
+    await until(async () => / · \d+ ms$/.test(await alice.textContent('#conn-text')));
     await shot(alice, 'match-desktop');
     await shot(bob, 'match-phone');
 
     await Promise.all([play(alice, { touch: false }), play(bob, { touch: true })]);
     await shot(alice, 'end-desktop');
     await shot(bob, 'end-phone');
+    checkHandshake([...alice.sent, ...bob.sent]);
 
     const [a, b] = [await endScreen(alice), await endScreen(bob)];
     assert.equal(a.outcome, OPPOSITE[b.outcome], `${a.title} / ${b.title}`);
@@ -162,14 +132,14 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.deepEqual([...alice.problems, ...bob.problems], []);
   });
 
-  test('a reloaded tab rejoins its match; Leave forfeits it', async () => {
+  test('a reloaded tab rejoins its match, waiting or playing; Leave forfeits it', async () => {
     const alice = await openPage(DESKTOP);
     const first = await createMatch(alice, 'carol');
-    await alice.reload(); // the reload cancels the waiting match: the tab opens a fresh one
-    await alice.waitForFunction(
-      (old) => document.getElementById('share-link').value.split('#')[0] !== old.split('#')[0],
-      first);
+    await alice.reload(); // the host comes back to its waiting match with its token
+    await alice.waitForSelector('#view-waiting:not([hidden])');
+    await alice.waitForFunction(() => document.getElementById('share-link').value !== '');
     const link = await alice.inputValue('#share-link');
+    assert.equal(link, first, 'the link the host sent out still works');
     const bob = await openPage(DESKTOP, link);
     await joinByLink(bob, 'dave');
     await Promise.all([inMatch(alice), inMatch(bob)]);
@@ -183,6 +153,7 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.equal(await alice.textContent('#leave-button'), 'Really leave?');
     await alice.click('#leave-button');
     await Promise.all([alice, bob].map((page) => page.waitForSelector('#view-end:not([hidden])')));
+    checkHandshake([...alice.sent, ...bob.sent]);
     assert.equal(await bob.textContent('#end-title'), 'You win!');
     assert.equal(await bob.textContent('#end-reason'), 'carol left the match');
     assert.equal(await alice.textContent('#end-title'), 'dave wins');
@@ -233,6 +204,9 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     const link = await createMatch(host, 'jack');
     await host.click('#cancel-button');
     await host.waitForSelector('#view-home:not([hidden])');
+    const leave = host.sent.find(({ msg }) => msg.command === 'leave');
+    assert.equal(leave.msg.intent, 'forfeit');
+    assert.ok(leave.msg.token, 'the token that came with waiting');
     assert.equal(new URL(host.url()).pathname, '/');
     const guest = await openPage(DESKTOP, link);
     await joinByLink(guest, 'kate');

@@ -8,7 +8,10 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const READY = /^open (http:\/\/\S+)$/m;
 const START_TIMEOUT_MS = 30000;
 
-/** Start the server and bridge together; resolves {url, stop()} once the CLI prints its URL. */
+/**
+ * Start the server and bridge together; resolves {url, stop(), pause(), resume()} once the CLI
+ * prints its URL.
+ */
 export function startGame({ matchSeconds = 20, extraArgs = [] } = {}) {
   const cli = path.join(ROOT, '.venv', 'bin', 'block-attack');
   const args = ['play', '--host', '127.0.0.1', '--port', '0', '--match-seconds',
@@ -18,6 +21,7 @@ export function startGame({ matchSeconds = 20, extraArgs = [] } = {}) {
   const stop = () => new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', resolve);
+    child.kill('SIGCONT'); // a paused game could not act on SIGTERM
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
@@ -31,7 +35,11 @@ export function startGame({ matchSeconds = 20, extraArgs = [] } = {}) {
       const found = READY.exec(output);
       if (found) {
         clearTimeout(timer);
-        resolve({ url: found[1], stop, output: () => output });
+        // pause/resume freeze the whole game (server and bridge): a server that goes silent
+        resolve({
+          url: found[1], stop, output: () => output,
+          pause: () => child.kill('SIGSTOP'), resume: () => child.kill('SIGCONT'),
+        });
       }
     };
     child.stdout.setEncoding('utf8').on('data', read);

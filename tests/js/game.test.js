@@ -119,10 +119,27 @@ describe('Match', () => {
     assert.equal(sent[0].command, 'game_flux');
     assert.equal(sent[0].token, 'tok');
     assert.equal(sent[0].locks.length, 1);
-    const { n, i, piece, r, x, y, spin } = sent[0].locks[0]; // as rules.md "Locks" names them
-    assert.deepEqual({ n, i, piece, r, x, y, spin },
-      { n: 0, i: 0, piece: 'T', r: 0, x: 3, y: 18, spin: false });
+    // as rules.md "Locks" names them, with fx: the last effect applied before it (none yet)
+    assert.deepEqual(sent[0].locks[0],
+      { n: 0, i: 0, piece: 'T', r: 0, x: 3, y: 18, spin: false, fx: 0 });
     assert.equal(sent[0].user_blocks[19], '...TTT....');
+    assert.equal(sent[0].power_used, null);
+  });
+
+  test('fields the server leaves out read as null or false', () => {
+    const { match, warnings } = newMatch();
+    const { hold, rejected, ...rest } = start();
+    assert.equal(hold, null);
+    assert.equal(rejected, undefined);
+    assert.equal(match.apply({ ...rest, command: 'game_flux', timestamp: 2000, ack: 0,
+      opponent_away: true }, 10), true);
+    assert.equal(match.away, true);
+    // opponent_away, hold, rejected and power_rejected all missing: back, nothing held
+    assert.equal(match.apply({ ...rest, command: 'game_flux', timestamp: 2001, ack: 0 }, 20), true);
+    assert.equal(match.away, false);
+    assert.equal(match.prediction.holdPiece, null);
+    assert.deepEqual(match.takeEvents(), []);
+    assert.deepEqual(warnings, []);
   });
 
   test('unacknowledged locks are resent every 100 ms; an ack stops that', () => {

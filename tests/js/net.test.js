@@ -4,13 +4,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  FluxSchedule, MAX_DATAGRAM, cleanName, connectMessage, endSummary, errorText, fluxMessage,
-  leaveMessage,
+  FluxSchedule, MAX_DATAGRAM, MIN_CONNECT_BYTES, cleanName, connectMessage, endSummary, errorText,
+  fluxMessage, leaveMessage,
 } from '../../static/js/messages.js';
 import {
-  Connection, RttMeter, Stamper, TimestampFilter, backoffDelay, parseFrame, wsUrl,
+  Connection, LinkMonitor, POOR_RTT_MS, SILENT_MS, Stamper, TimestampFilter, backoffDelay,
+  parseFrame, wsUrl,
 } from '../../static/js/net.js';
-import { dropSeat, loadSeat, saveSeat } from '../../static/js/seats.js';
+import {
+  dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting,
+} from '../../static/js/seats.js';
 
 const flux = (timestamp) => ({ command: 'game_flux', timestamp });
 
@@ -83,18 +86,60 @@ describe('Stamper', () => {
   });
 });
 
-describe('RttMeter', () => {
-  test('measures from the oldest unanswered request and smooths', () => {
-    const rtt = new RttMeter();
-    rtt.replied(5); // a push with nothing outstanding measures nothing
-    assert.equal(rtt.estimate, null);
-    rtt.sent(100);
-    rtt.sent(120);
-    rtt.replied(140);
-    assert.equal(rtt.estimate, 40);
-    rtt.sent(200);
-    rtt.replied(280);
-    assert.equal(rtt.estimate, 45); // 40 + (80 - 40) / 8
+describe('LinkMonitor', () => {
+  const reply = (echo) => ({ command: 'game_flux', timestamp: 1, echo });
+  const push = { command: 'game_flux', timestamp: 1 };
+
+  test('round-trip time is the wall clock minus echo, smoothed', () => {
+    const link = new LinkMonitor();
+    link.heard(push, 0, 5000); // an unasked push carries no echo: no sample
+    assert.equal(link.rtt, null);
+    link.heard(reply(4960), 0, 5000);
+    assert.equal(link.rtt, 40);
+    link.heard(reply(5920), 0, 6000);
+    assert.equal(link.rtt, 45); // 40 + (80 - 40) / 8
+    assert.deepEqual(link.status('online', 0), { state: 'online', text: 'online · 45 ms',
+      silentMs: 0 });
+  });
+
+  test('an echo from the future or an absurd past is no sample', () => {
+    const link = new LinkMonitor();
+    link.heard(reply(5001), 0, 5000);
+    link.heard(reply(1), 0, 5000000);
+    link.heard(reply('4990'), 0, 5000);
+    assert.equal(link.rtt, null);
+    assert.equal(link.status('online', 0).text, 'online');
+  });
+
+  test('a slow round trip shows as a poor connection', () => {
+    const link = new LinkMonitor();
+    link.heard(reply(1000), 0, 1000 + POOR_RTT_MS + 120);
+    assert.deepEqual(link.status('online', 0),
+      { state: 'poor', text: `poor connection · ${POOR_RTT_MS + 120} ms`, silentMs: 0 });
+  });
+
+  test('requests without an answer turn "no reply for n s"; any answer clears it', () => {
+    const link = new LinkMonitor();
+    const flux = { command: 'game_flux', timestamp: 1 };
+    link.sent({ command: 'leave' }, 500); // may go unanswered (a cancelled waiting match)
+    link.sent(flux, 1000);
+    link.sent(flux, 2000); // the oldest unanswered request counts
+    link.heard(push, 2500, 0); // a push is no answer to our requests
+    assert.equal(link.status('online', 1000 + SILENT_MS - 1).state, 'online');
+    const silent = link.status('online', 4700);
+    assert.deepEqual(silent, { state: 'poor', text: 'no reply for 3 s', silentMs: 3700 });
+    link.heard({ command: 'waiting', game_name: 'G' }, 4800, 0);
+    assert.equal(link.status('online', 9000).state, 'online');
+  });
+
+  test('a socket that is not open says so, whatever the replies', () => {
+    const link = new LinkMonitor();
+    link.sent({ command: 'connect' }, 0);
+    assert.deepEqual(link.status('reconnecting', 60000),
+      { state: 'reconnecting', text: 'reconnecting…', silentMs: 0 });
+    assert.equal(link.status('connecting', 0).text, 'connecting…');
+    link.forget(); // a new socket: nothing waits for an answer
+    assert.equal(link.status('online', 60000).state, 'online');
   });
 });
 
@@ -144,14 +189,14 @@ class FakeSocket {
 }
 
 describe('Connection', () => {
-  const open = () => {
+  const open = (clocks = {}) => {
     FakeSocket.made = [];
     const log = { messages: [], states: [], opens: 0 };
     const conn = new Connection('ws://x/ws', {
       onMessage: (msg) => log.messages.push(msg),
-      onState: (state) => log.states.push(state),
+      onState: (status) => log.states.push(status.state),
       onOpen: () => { log.opens += 1; },
-    }, { WebSocketImpl: FakeSocket });
+    }, { WebSocketImpl: FakeSocket, ...clocks });
     conn.open();
     return { conn, log, socket: FakeSocket.made[0] };
   };
@@ -174,6 +219,22 @@ describe('Connection', () => {
     socket.emit('open');
     assert.equal(conn.send({ command: 'connect', self: 'a' }), true);
     assert.deepEqual(socket.sent.map((s) => JSON.parse(s)), [{ command: 'connect', self: 'a' }]);
+  });
+
+  test('measures the round trip from echo, even on a frame the filter drops', () => {
+    const clock = { now: 0, wall: 10000 };
+    const { conn, log, socket } = open({ clock: () => clock.now, wallClock: () => clock.wall });
+    socket.emit('open');
+    conn.send({ command: 'game_flux', timestamp: 9990 });
+    socket.emit('message', { data: '{"command":"game_flux","timestamp":7,"echo":9990}' });
+    assert.equal(conn.status().text, 'online · 10 ms');
+    socket.emit('message', { data: '{"command":"game_flux","timestamp":6,"echo":9970}' });
+    assert.equal(log.messages.length, 1, 'the stale frame is not delivered');
+    assert.equal(conn.status().text, 'online · 13 ms'); // 10 + (30 - 10) / 8 = 12.5
+    clock.now = 100000;
+    conn.send({ command: 'game_flux', timestamp: 10001 });
+    clock.now = 103000;
+    assert.equal(conn.status().state, 'poor');
   });
 
   test('an unexpected close reconnects; close() does not', (t) => {
@@ -202,15 +263,29 @@ describe('messages', () => {
     }
   });
 
+  const withoutPad = ({ pad, ...msg }) => msg;
+  const bytes = (msg) => new TextEncoder().encode(JSON.stringify(msg)).length;
+
   test('connectMessage: open, challenge, join by link, rejoin with token', () => {
-    assert.deepEqual(connectMessage({ self: 'a' }),
+    assert.deepEqual(withoutPad(connectMessage({ self: 'a' })),
       { command: 'connect', self: 'a', opponent: null });
-    assert.deepEqual(connectMessage({ self: 'a', opponent: 'b' }),
+    assert.deepEqual(withoutPad(connectMessage({ self: 'a', opponent: 'b' })),
       { command: 'connect', self: 'a', opponent: 'b' });
-    assert.deepEqual(connectMessage({ self: 'b', gameName: 'G' }),
+    assert.deepEqual(withoutPad(connectMessage({ self: 'b', gameName: 'G' })),
       { command: 'connect', self: 'b', game_name: 'G' });
-    assert.deepEqual(connectMessage({ self: 'b', gameName: 'G', token: 'T' }),
-      { command: 'connect', self: 'b', game_name: 'G', token: 'T' });
+    const rejoin = connectMessage({ self: 'b', gameName: 'G', token: 'T', timestamp: 7 });
+    assert.deepEqual(withoutPad(rejoin),
+      { command: 'connect', self: 'b', timestamp: 7, game_name: 'G', token: 'T' });
+  });
+
+  test('connectMessage pads to exactly 400 bytes so game_start fits 3x its size', () => {
+    for (const args of [{ self: 'a' }, { self: 'Zoë', opponent: 'Ünal' },
+      { self: 'b'.repeat(16), gameName: 'G'.repeat(22), token: 'T'.repeat(22), timestamp: 1 }]) {
+      const msg = connectMessage(args);
+      assert.equal(bytes(msg), MIN_CONNECT_BYTES, JSON.stringify(args));
+      assert.match(msg.pad, /^\.+$/);
+    }
+    assert.ok(3 * MIN_CONNECT_BYTES >= 1200, 'a full datagram answers one connect');
   });
 
   test('leaveMessage forfeits', () => {
@@ -230,9 +305,16 @@ describe('messages', () => {
     assert.equal(msg.command, 'game_flux');
     assert.deepEqual(msg.locks.map((l) => l.n), [0, 1]);
     assert.equal(msg.power_used, null);
+    assert.equal('power_n' in msg, false);
     assert.deepEqual(msg.powers_available, []);
     assert.equal(msg.user_blocks, full);
     assert.equal(msg.token, 'b'.repeat(22));
+  });
+
+  test('fluxMessage names a pending power use with its number', () => {
+    const msg = fluxMessage({ ...fluxArgs([]), power: { power_used: 'quake', power_n: 3 } });
+    assert.equal(msg.power_used, 'quake');
+    assert.equal(msg.power_n, 3);
   });
 
   test('fluxMessage drops the newest locks until the datagram fits 1,200 bytes', () => {
@@ -243,7 +325,7 @@ describe('messages', () => {
     assert.deepEqual(msg.locks.map((l) => l.n), msg.locks.map((_, k) => 100000 + k));
   });
 
-  test('FluxSchedule: every 100 ms with pending locks, else every second', () => {
+  test('FluxSchedule: every 100 ms while anything waits for an ack, else every second', () => {
     const schedule = new FluxSchedule();
     assert.equal(schedule.due(0, 0), true);
     schedule.sent(0);
@@ -299,6 +381,16 @@ describe('seats', () => {
     assert.equal(loadSeat(storage, 'G2'), null);
     dropSeat(storage, 'G1');
     assert.equal(loadSeat(storage, 'G1'), null);
+  });
+
+  test('a waiting match is remembered with its token, and without one still loads', () => {
+    const storage = memory();
+    saveWaiting(storage, 'W', { self: 'alice', opponent: null, token: 'T' });
+    assert.deepEqual(loadWaiting(storage, 'W'), { self: 'alice', opponent: null, token: 'T' });
+    storage.setItem('blockattack.waiting.V', '{"self":"bob","opponent":"carol"}');
+    assert.deepEqual(loadWaiting(storage, 'V'), { self: 'bob', opponent: 'carol', token: null });
+    dropWaiting(storage, 'W');
+    assert.equal(loadWaiting(storage, 'W'), null);
   });
 
   test('damaged entries and missing names load as no seat', () => {

@@ -8,7 +8,7 @@ from server.bag import PieceSequence
 from server.effects import Effect, apply_effect, cancel_garbage
 from server.errors import IllegalLock, InvalidState
 from server.field import Field
-from server.movement import is_resting, reach_map, reachable_by_rotation
+from server.movement import is_resting, reach_map, reachable_by_rotation, reaches_by_drop
 from server.pieces import Piece, PieceState
 from server.scoring import LockOutcome, detect_spin, score_lock
 
@@ -60,13 +60,18 @@ def place_piece(
         raise IllegalLock("collision", f"{state.piece} r={state.r} at ({state.x}, {state.y})")
     if not is_resting(field, state):
         raise IllegalLock("floating", f"{state.piece} at ({state.x}, {state.y}) can move down")
-    reach = reach_map(field, state.piece)  # the expensive check goes last
-    if state not in reach:
-        raise IllegalLock("unreachable", f"{state.piece} r={state.r} at ({state.x}, {state.y})")
+    # The expensive check goes last, and only when the cheap proof (a plain drop) fails or a
+    # spin claim needs the whole map.
+    wants_spin = spin_claim and state.piece is Piece.T
+    reach = None
+    if wants_spin or not reaches_by_drop(field, state):
+        reach = reach_map(field, state.piece)
+        if state not in reach:
+            raise IllegalLock(
+                "unreachable", f"{state.piece} r={state.r} at ({state.x}, {state.y})"
+            )
     # An unverifiable spin claim is ignored, never an error (docs/rules.md "Spins").
-    honoured = (
-        spin_claim and state.piece is Piece.T and reachable_by_rotation(field, state, reach)
-    )
+    honoured = wants_spin and reach is not None and reachable_by_rotation(field, state, reach)
     spin = detect_spin(field, state, honoured)
     placed, cleared = field.place(state)
     outcome = score_lock(cleared, spin, combo, b2b, lines, placed.is_empty())

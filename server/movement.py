@@ -144,6 +144,26 @@ def reach_map(field: Field, piece: Piece) -> ReachMap:
     return ReachMap(piece, tuple(reached))
 
 
+def reaches_by_drop(field: Field, state: PieceState) -> bool:
+    """True when ``state`` is where the piece lands turned at its spawn, slid sideways at that
+    height and dropped straight down: the path of most locks, checked in a few fit tests. A
+    False says nothing (tucks and spins need reach_map); a True is a proof of reachability."""
+    current: PieceState | None = spawn(state.piece)
+    if not field.fits(current):
+        return False
+    turns = {0: (), 1: (1,), 2: (1, 1), 3: (-1,)}[state.r]
+    for direction in turns:
+        current = rotate(field, current, direction)
+        if current is None:
+            return False
+    step = 1 if state.x > current.x else -1
+    while current.x != state.x:
+        current = move(field, current, step, 0)
+        if current is None:
+            return False
+    return drop(field, current) == state
+
+
 def reachable(field: Field, piece: Piece) -> frozenset[PieceState]:
     """Every reachable state (empty when the spawn does not fit); see reach_map for speed."""
     return frozenset(reach_map(field, piece))

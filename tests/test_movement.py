@@ -3,6 +3,8 @@
 from collections import deque
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.board import place_piece
 from server.errors import IllegalLock
@@ -14,6 +16,7 @@ from server.movement import (
     reach_map,
     reachable,
     reachable_by_rotation,
+    reaches_by_drop,
     rotate,
     rotation_kick,
     spawn,
@@ -212,3 +215,23 @@ FIELDS = [
 @pytest.mark.parametrize("piece", list(Piece))
 def test_fast_search_equals_the_plain_breadth_first_search(field: Field, piece: Piece) -> None:
     assert reachable(field, piece) == naive_reachable(field, piece)
+
+
+@settings(max_examples=150, deadline=None)
+@given(heights=st.lists(st.integers(0, 16), min_size=10, max_size=10),
+       piece=st.sampled_from(list(Piece)))
+def test_the_drop_shortcut_only_ever_proves_what_the_search_finds(heights, piece) -> None:
+    # Ragged stacks with holes, so some resting states are reachable only by tucks or not at all.
+    rows = ["".join("G" if 19 - y < heights[x] and (x * 7 + y) % 4 else "." for x in range(10))
+            for y in range(20)]
+    field = Field.from_rows(rows)
+    reach = reach_map(field, piece)
+    proven = 0
+    for r in range(4):
+        for x in range(-3, 11):
+            for y in range(-4, 20):
+                state = PieceState(piece, r, x, y)
+                if is_resting(field, state) and reaches_by_drop(field, state):
+                    assert state in reach
+                    proven += 1
+    assert proven > 0 or not field.fits(PieceState(piece, 0, 3, -2))

@@ -100,16 +100,18 @@ class GameService:
 
     def handle(self, data: bytes, address: Address) -> list[tuple[Address, bytes]]:
         now = self.clock.now()
-        with self.guard_lock:
+        with self.guard_lock:  # it also guards the counters: handlers run in many threads
             if not self.guard.admit(address, len(data), now / 1000):
                 return []  # over its rate: dropped unread, counted by the guard
-        self.counters.received += 1
+            self.counters.received += 1
         try:
             message = decode(data)
             outgoing, verified = self._dispatch(message, address, now)
         except ProtocolError as exc:
-            self.counters.errors += 1
-            self.counters.by_reason[exc.reason] = self.counters.by_reason.get(exc.reason, 0) + 1
+            with self.guard_lock:
+                self.counters.errors += 1
+                reasons = self.counters.by_reason
+                reasons[exc.reason] = reasons.get(exc.reason, 0) + 1
             reply = error_reply(exc, len(data))
             return self._permitted([(address, reply)] if reply is not None else [])
         if verified:
@@ -200,7 +202,8 @@ class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
             except OSError as exc:  # an unreachable peer is its problem, not the match's
                 log.debug("send to %s failed: %s", address, exc)
             else:
-                self.service.counters.sent += 1
+                with self.service.guard_lock:
+                    self.service.counters.sent += 1
 
 
 def _family(host: str) -> socket.AddressFamily:

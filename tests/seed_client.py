@@ -53,7 +53,9 @@ class SeedClient:
 
     def _apply(self, msg: dict[str, Any]) -> None:
         command = msg.get("command")
-        if command == "game_end":
+        if command == "waiting":
+            self.game.setdefault("game_name", msg["game_name"])
+        elif command == "game_end":
             self.end = self.end or msg
         elif command in ("game_start", "game_flux") and msg["timestamp"] > self.newest_applied:
             self.newest_applied = msg["timestamp"]
@@ -75,11 +77,8 @@ class SeedClient:
             self.send(msg)
             reply = self.recv(0.3)
             while reply is not None:
-                if reply["command"] in ("game_start", "waiting", "error"):
-                    if reply["command"] == "waiting":
-                        self.game.setdefault("game_name", reply["game_name"])
-                    if reply["command"] != "waiting":
-                        return reply
+                if reply["command"] in ("game_start", "error"):
+                    return reply
                 reply = self.recv(0.05)
         raise AssertionError(f"{self.name}: no game_start within 10 s")
 
@@ -105,3 +104,19 @@ class SeedClient:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.recv(max(0.01, min(0.05, deadline - time.monotonic())))
+
+
+def pair(alice: SeedClient, bob: SeedClient) -> None:
+    """Alice challenges Bob and waits; Bob answers; both then send a first request with their
+    token, which proves their address to the server (docs/protocol.md "Handshake"). Bounded."""
+    deadline = time.monotonic() + 10
+    while "game_name" not in alice.game:
+        assert time.monotonic() < deadline, "alice got no answer to connect"
+        alice.send({"command": "connect", "self": alice.name, "opponent": bob.name,
+                    "pad": "." * 400})
+        alice.drain(0.1)
+    assert bob.connect(alice.name)["command"] == "game_start"
+    assert alice.connect(bob.name)["command"] == "game_start"
+    for player in (alice, bob):
+        player.flux()
+        player.drain(0.05)

@@ -12,7 +12,7 @@ import pytest
 
 from server.udp import RunningServer, ServerSettings, start_server
 from tests.impairment import ImpairedLink, Impairment
-from tests.seed_client import SeedClient
+from tests.seed_client import SeedClient, pair
 
 SEED = 20261125
 
@@ -26,13 +26,7 @@ def server() -> Iterator[RunningServer]:
 
 def paired(address: tuple[str, int]) -> tuple[SeedClient, SeedClient]:
     alice, bob = SeedClient(address, "alice"), SeedClient(address, "bob")
-    alice.send({"command": "connect", "self": "alice", "opponent": "bob", "pad": "." * 400})
-    alice.drain(0.1)
-    bob.connect("alice")
-    alice.connect("bob")
-    for player in (alice, bob):
-        player.flux()
-        player.drain(0.05)
+    pair(alice, bob)
     return alice, bob
 
 
@@ -50,13 +44,7 @@ def lockstep_match(impairment: Impairment, locks: int = 12) -> dict:
     links = [ImpairedLink(running.address, impairment, impairment, seed=k) for k in (1, 2)]
     alice, bob = SeedClient(links[0].address, "alice"), SeedClient(links[1].address, "bob")
     try:
-        deadline = time.monotonic() + 10
-        while not running.server.service.lobby.matches and time.monotonic() < deadline:
-            alice.send({"command": "connect", "self": "alice", "opponent": "bob",
-                        "pad": "." * 400})
-            alice.drain(0.1)
-        bob.connect("alice")
-        alice.connect("bob")
+        pair(alice, bob)
         deadline = time.monotonic() + 20
         while not (alice.end and bob.end) and time.monotonic() < deadline:
             for me, other_ahead in ((alice, 0), (bob, 1)):

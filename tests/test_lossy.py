@@ -10,7 +10,7 @@ from server.board import replay
 from server.effects import EffectKind
 from server.udp import ServerSettings, start_server
 from tests.impairment import ImpairedLink, Impairment
-from tests.seed_client import SeedClient
+from tests.seed_client import SeedClient, pair
 
 
 def play_battle(impairment: Impairment, seconds: float, seed: int):
@@ -20,7 +20,8 @@ def play_battle(impairment: Impairment, seconds: float, seed: int):
     alice = SeedClient(links[0].address, "alice", use_powers=True)
     bob = SeedClient(links[1].address, "bob", use_powers=True)
     try:
-        (match,) = _pair(running, alice, bob)
+        pair(alice, bob)
+        (match,) = running.server.service.lobby.matches.values()
         deadline = time.monotonic() + seconds + 10
         while time.monotonic() < deadline and not (alice.end and bob.end):
             for player in (alice, bob):
@@ -34,19 +35,6 @@ def play_battle(impairment: Impairment, seconds: float, seed: int):
         for link in links:
             link.close()
         running.stop()
-
-
-def _pair(running, alice: SeedClient, bob: SeedClient):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not running.server.service.lobby.matches:
-        alice.send({"command": "connect", "self": "alice", "opponent": "bob"})
-        alice.drain(0.1)
-    bob.connect("alice")  # repeats until game_start, as the seed says
-    alice.connect("bob")
-    for player in (alice, bob):  # the first request with the token proves the address
-        player.flux()
-    alice.drain(0.3)
-    return list(running.server.service.lobby.matches.values())
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from server.udp import RunningServer, ServerSettings, start_server
-from tests.seed_client import SeedClient
+from tests.seed_client import SeedClient, pair
 
 
 @pytest.fixture
@@ -44,16 +44,6 @@ def clients() -> Iterator:
     yield _make
     for client in made:
         client.close()
-
-
-def pair(alice: SeedClient, bob: SeedClient) -> None:
-    alice.send({"command": "connect", "self": alice.name, "opponent": bob.name})
-    assert alice.recv(2)["command"] == "waiting"
-    assert bob.connect(alice.name)["command"] == "game_start"
-    assert alice.connect(bob.name)["command"] == "game_start"
-    for player in (alice, bob):  # the first request with the token proves the address
-        player.flux()
-        player.drain(0.05)
 
 
 def play_until_end(players: list[SeedClient], seconds: float, step: float = 0.03) -> None:

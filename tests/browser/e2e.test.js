@@ -7,10 +7,9 @@ import { chromium } from 'playwright-core';
 
 import { CHROMIUM_ARGS, findChromium, startGame } from './game-process.js';
 import {
-  DESKTOP, PHONE, Pages, createMatch, inMatch, joinByLink, shot, until,
+  DESKTOP, OPPOSITE, PHONE, Pages, createMatch, endScreen, inMatch, joinByLink, playUntilEnd,
+  shot, until,
 } from './pages.js';
-
-const OPPOSITE = { win: 'loss', loss: 'win', draw: 'draw' };
 
 let game;
 let browser;
@@ -30,25 +29,6 @@ after(async () => {
 });
 
 const openPage = (options, url = game.url) => pages.open(options, url);
-const ended = (page) => page.isVisible('#view-end');
-
-// Keep playing until the end screen shows: moves, turns and hard drops, by key or by touch.
-async function play(page, { touch }) {
-  const keys = ['ArrowLeft', 'ArrowUp', 'Space', 'ArrowRight', 'ArrowRight', 'KeyZ', 'Space',
-    'ArrowLeft', 'ArrowLeft', 'KeyC', 'ArrowDown', 'Space'];
-  const taps = ['left', 'rotateCw', 'hardDrop', 'right', 'right', 'hold', 'hardDrop'];
-  for (let k = 0; !(await ended(page)); k += 1) {
-    if (touch && k % 2 === 0) {
-      // the end screen may hide the buttons at any moment: do not wait for them
-      const button = `#touch [data-action="${taps[k % taps.length]}"]`;
-      await page.tap(button, { timeout: 500 }).catch(() => {});
-    } else {
-      await page.keyboard.press(keys[k % keys.length]);
-    }
-    await page.waitForTimeout(60);
-    if (k > 2000) throw new Error('the match never ended');
-  }
-}
 
 // Pixels of piece colour on a canvas: the well, grid and labels are grey-blue, pieces are not.
 const colouredPixels = (page, selector) => page.$eval(selector, (canvas) => {
@@ -70,16 +50,6 @@ function checkHandshake(sent) {
   const seated = sent.filter(({ msg }) => ['game_flux', 'leave'].includes(msg.command));
   assert.ok(seated.length > 0);
   for (const { msg } of seated) assert.match(String(msg.token), /^[A-Za-z0-9_-]{16,}$/);
-}
-
-async function endScreen(page) {
-  return page.evaluate(() => ({
-    title: document.getElementById('end-title').textContent,
-    outcome: document.getElementById('end-title').dataset.outcome,
-    reason: document.getElementById('end-reason').textContent,
-    me: [...document.getElementById('end-me').cells].map((c) => c.textContent),
-    them: [...document.getElementById('end-them').cells].map((c) => c.textContent),
-  }));
 }
 
 describe('Block Attack in the browser', { timeout: 120000 }, () => {
@@ -119,7 +89,7 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     await shot(alice, 'match-desktop');
     await shot(bob, 'match-phone');
 
-    await Promise.all([play(alice, { touch: false }), play(bob, { touch: true })]);
+    await Promise.all([playUntilEnd(alice, { touch: false }), playUntilEnd(bob, { touch: true })]);
     await shot(alice, 'end-desktop');
     await shot(bob, 'end-phone');
     checkHandshake([...alice.sent, ...bob.sent]);

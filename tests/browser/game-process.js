@@ -10,11 +10,11 @@ const START_TIMEOUT_MS = 30000;
 
 /**
  * Start the server and bridge together; resolves {url, stop(), pause(), resume()} once the CLI
- * prints its URL.
+ * prints its URL. The bridge listens on `port` (0: any free one).
  */
-export function startGame({ matchSeconds = 20, extraArgs = [] } = {}) {
+export function startGame({ matchSeconds = 20, port = 0, extraArgs = [] } = {}) {
   const cli = path.join(ROOT, '.venv', 'bin', 'block-attack');
-  const args = ['play', '--host', '127.0.0.1', '--port', '0', '--match-seconds',
+  const args = ['play', '--host', '127.0.0.1', '--port', String(port), '--match-seconds',
     String(matchSeconds), ...extraArgs];
   const child = spawn(cli, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -51,11 +51,10 @@ export function startGame({ matchSeconds = 20, extraArgs = [] } = {}) {
   });
 }
 
-/** A Chromium binary: $CHROMIUM_PATH, else the first chromium on $PATH (Debian's package). */
-export function findChromium() {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  const names = ['chromium', 'chromium-browser', 'google-chrome'];
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+/** The first executable named one of `names` in the $PATH directories, then `moreDirs`. */
+export function findExecutable(names, moreDirs = []) {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...moreDirs];
+  for (const dir of dirs) {
     for (const name of names) {
       const candidate = path.join(dir, name);
       try {
@@ -66,7 +65,15 @@ export function findChromium() {
       }
     }
   }
-  throw new Error('Chromium not found: install it or set CHROMIUM_PATH');
+  return null;
+}
+
+/** A Chromium binary: $CHROMIUM_PATH, else the first chromium on $PATH (Debian's package). */
+export function findChromium() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const found = findExecutable(['chromium', 'chromium-browser', 'google-chrome']);
+  if (found === null) throw new Error('Chromium not found: install it or set CHROMIUM_PATH');
+  return found;
 }
 
 export const CHROMIUM_ARGS = [

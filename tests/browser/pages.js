@@ -20,20 +20,27 @@ export class Pages {
     this.contexts = [];
   }
 
-  /** A page at `url` with page.problems (script errors) and page.sent (parsed frames sent). */
+  /**
+   * A page at `url` with page.problems (script errors), page.sent (parsed frames sent) and
+   * page.sockets (the URLs of the WebSockets it opened).
+   */
   async open(options, url) {
     const context = await this.browser.newContext(options);
     this.contexts.push(context);
     const page = await context.newPage();
     page.problems = [];
     page.sent = [];
+    page.sockets = [];
     page.on('pageerror', (error) => page.problems.push(`pageerror: ${error.message}`));
     page.on('console', (msg) => {
       if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`);
     });
-    page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => {
-      page.sent.push({ bytes: Buffer.byteLength(String(payload)), msg: JSON.parse(payload) });
-    }));
+    page.on('websocket', (ws) => {
+      page.sockets.push(ws.url());
+      ws.on('framesent', ({ payload }) => {
+        page.sent.push({ bytes: Buffer.byteLength(String(payload)), msg: JSON.parse(payload) });
+      });
+    });
     await page.goto(url);
     return page;
   }
@@ -64,6 +71,40 @@ export async function joinByLink(page, name) {
 }
 
 export const inMatch = (page) => page.waitForSelector('#view-match:not([hidden])');
+
+const ended = (page) => page.isVisible('#view-end');
+
+/** Keep playing until the end screen shows: moves, turns and hard drops, by key or by touch. */
+export async function playUntilEnd(page, { touch }) {
+  const keys = ['ArrowLeft', 'ArrowUp', 'Space', 'ArrowRight', 'ArrowRight', 'KeyZ', 'Space',
+    'ArrowLeft', 'ArrowLeft', 'KeyC', 'ArrowDown', 'Space'];
+  const taps = ['left', 'rotateCw', 'hardDrop', 'right', 'right', 'hold', 'hardDrop'];
+  for (let k = 0; !(await ended(page)); k += 1) {
+    if (touch && k % 2 === 0) {
+      // the end screen may hide the buttons at any moment: do not wait for them
+      const button = `#touch [data-action="${taps[k % taps.length]}"]`;
+      await page.tap(button, { timeout: 500 }).catch(() => {});
+    } else {
+      await page.keyboard.press(keys[k % keys.length]);
+    }
+    await page.waitForTimeout(60);
+    if (k > 2000) throw new Error('the match never ended');
+  }
+}
+
+/** The end screen as text: title, outcome (win/loss/draw), reason, and both score columns. */
+export async function endScreen(page) {
+  return page.evaluate(() => ({
+    title: document.getElementById('end-title').textContent,
+    outcome: document.getElementById('end-title').dataset.outcome,
+    reason: document.getElementById('end-reason').textContent,
+    me: [...document.getElementById('end-me').cells].map((c) => c.textContent),
+    them: [...document.getElementById('end-them').cells].map((c) => c.textContent),
+  }));
+}
+
+/** The outcome the other player's screen must show. */
+export const OPPOSITE = { win: 'loss', loss: 'win', draw: 'draw' };
 
 export async function until(check, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs;

@@ -34,6 +34,16 @@ def _powers(value: str) -> tuple[EffectKind, ...]:
     return tuple(EffectKind(name) for name in names)
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {number}")
+    return number
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -69,6 +79,11 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
                              "quake,add_line (practice and tests; at most 6)")
     parser.add_argument("--max-datagrams-per-second", type=_positive, default=100.0,
                         help="per source address; the excess is dropped (default 100)")
+    parser.add_argument("--max-matches", type=_count, default=10_000,
+                        help="waiting and running matches held at once (default 10000)")
+    parser.add_argument("--seat-by-address", action="store_true",
+                        help="accept game_flux/leave without a token, finding the seat by source "
+                             "address (plain seed clients; anyone who can spoof it can play it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +129,8 @@ def _server_settings(args: argparse.Namespace) -> ServerSettings:
         starting_powers=args.starting_powers,
         datagrams_per_second=args.max_datagrams_per_second,
         effect_grace_seconds=args.effect_grace_seconds,
+        max_matches=args.max_matches,
+        require_token=not args.seat_by_address,
     )
 
 

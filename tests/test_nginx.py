@@ -30,11 +30,6 @@ PREFIX = "/blockattack/"
 # Debian puts nginx in /usr/sbin, which an ordinary user's PATH may lack.
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason="nginx is not installed (Debian: apt-get install nginx-light)"
-)
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -59,7 +54,7 @@ async def _start_nginx(prefix: Path, bridge_port: int) -> tuple[asyncio.subproce
         port = _free_port()
         conf = prefix / "nginx.conf"
         conf.write_text(_render_conf(port, bridge_port))
-        assert NGINX is not None
+        assert NGINX is not None, "nginx is missing: `make test` installs it (Debian's nginx)"
         process = await asyncio.create_subprocess_exec(
             NGINX, "-p", str(prefix), "-c", str(conf), "-e", str(error_log),
             # One foreground process: nothing to daemonise, no workers to switch users for.

@@ -192,7 +192,9 @@ def test_cli_server_prints_address_and_stops_on_sigterm():
 
 
 @pytest.mark.parametrize("argv", [["--port", "70000"], ["--match-seconds", "-1"],
-                                  ["--match-seconds", "soon"], ["--port", "x"]])
+                                  ["--match-seconds", "soon"], ["--port", "x"],
+                                  ["--max-matches", "0"], ["--starting-powers", "laser"],
+                                  ["--effect-grace-seconds", "nan"]])
 def test_cli_rejects_bad_flags(argv):
     result = subprocess.run([sys.executable, "-m", "server.cli", "server", *argv],
                             capture_output=True, text=True, timeout=30)

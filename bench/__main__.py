@@ -23,6 +23,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
+from server import replies
 from server.bag import PieceSequence
 from server.board import Board, Lock
 from server.lobby import Lobby, LobbySettings
@@ -168,7 +169,7 @@ def bench_memory() -> tuple[float, float]:
                                            wire["r"], wire["x"], wire["y"]), match.sequence)
     per_match = (tracemalloc.get_traced_memory()[0] - before) / count
     tracemalloc.stop()
-    reply = match._game_flux(match.seats[0], 0)
+    reply = replies.game_flux(match, match.seats[0], 0)
     return per_match, len(json.dumps(reply, separators=(",", ":")))
 
 

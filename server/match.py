@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from server import replies
 from server.bag import PieceSequence
 from server.board import Board, LockResult
 from server.effects import (
@@ -165,10 +166,10 @@ class Match:
                     powers=list(self.settings.starting_powers[:MAX_POWERS]))
         self.seats.append(seat)
         if len(self.seats) < 2:
-            return [Outgoing(address, self._waiting(seat, now))]
+            return [Outgoing(address, replies.waiting(self, seat, now))]
         self.state = MatchState.PLAYING
         self.started_at = now
-        return [Outgoing(s.address, self._game_start(s, now)) for s in self.seats]
+        return [Outgoing(s.address, replies.game_start(self, s, now)) for s in self.seats]
 
     # -- play -----------------------------------------------------------------------------
 
@@ -189,14 +190,14 @@ class Match:
                 changed = changed or power.get("power_used") is not None
         if self.state == MatchState.ENDED:  # a lock topped the player out
             return self._game_ends(now)
-        reply = self._game_flux(seat, now)
+        reply = replies.game_flux(self, seat, now)
         reply["rejected"] = rejected
         reply["echo"] = flux.timestamp  # the client's own clock: it measures the round trip
         reply.update(power)
         out = [Outgoing(seat.address, reply)]
         opponent = self.opponent_of(seat)
         if changed and opponent is not None:
-            out.append(Outgoing(opponent.address, self._game_flux(opponent, now)))
+            out.append(Outgoing(opponent.address, replies.game_flux(self, opponent, now)))
         return out
 
     def _apply_locks(self, seat: Seat, flux: Flux, now: int) -> tuple[Payload | None, bool]:
@@ -288,7 +289,9 @@ class Match:
             if topped:
                 self._end(EndReason.TOP_OUT, loser=seat, now=now)
                 return self._game_ends(now)
-        return [Outgoing(s.address, self._game_flux(s, now)) for s in self.seats] if forced else []
+        if not forced:
+            return []
+        return [Outgoing(s.address, replies.game_flux(self, s, now)) for s in self.seats]
 
     def handle_leave(
         self, seat: Seat, leave: Leave, now: int, address: Address | None = None
@@ -379,104 +382,22 @@ class Match:
             return 0
         return max(0, self.started_at + self.settings.match_ms - now)
 
-    def _stamp(self, seat: Seat, now: int) -> int:
+    def stamp(self, seat: Seat, now: int) -> int:
+        """Our timestamp for a message to `seat`: strictly increasing per recipient."""
         seat.last_sent_ts = max(now, seat.last_sent_ts + 1)
         return seat.last_sent_ts
 
     def _reply_state(self, seat: Seat, now: int) -> Outgoing:
         if self.state == MatchState.WAITING:
-            return Outgoing(seat.address, self._waiting(seat, now))
+            return Outgoing(seat.address, replies.waiting(self, seat, now))
         if self.state == MatchState.PLAYING:
-            return Outgoing(seat.address, self._game_start(seat, now))
+            return Outgoing(seat.address, replies.game_start(self, seat, now))
         if self.result is None:
             raise ProtocolError("unknown_game", "the match was cancelled")
-        return Outgoing(seat.address, self._game_end(seat, now))
-
-    def _state_fields(self, seat: Seat, now: int) -> Payload:
-        board = seat.board
-        opponent = self.opponent_of(seat)
-        other = opponent.board if opponent else Board()
-        preview = self.sequence.preview(board.next_index, self.settings.preview)
-        return {
-            "user_blocks": board.field.to_rows(),
-            "opponent_blocks": other.field.to_rows(),
-            "next_block": [str(piece) for piece in preview],
-            "time_left": self.time_left(now),
-            "user_score": board.score,
-            "opponent_score": other.score,
-            "powers_available": [str(power) for power in seat.powers],
-            "ack": board.locks_applied,
-            "piece_index": board.next_index,
-            "hold": str(board.hold[1]) if board.hold else None,
-            "hold_index": board.hold[0] if board.hold else None,
-            "combo": board.combo,
-            "b2b": board.b2b,
-            "lines": board.lines,
-            "opponent_lines": other.lines,
-            "opponent_pieces": other.locks_applied,
-            "opponent_away": bool(opponent and opponent.is_away(now, self.settings)),
-            "fx": board.fx,
-            "effects": [effect.to_wire() for effect in board.incoming],
-            "power_ack": seat.power_uses,
-            "power_applied": self._power_applied(seat, now),
-            "garbage_sent": seat.garbage_sent,
-        }
-
-    def _power_applied(self, seat: Seat, now: int) -> list[Payload]:
-        """Powers that hit this seat: pending ones, and those applied in the last seconds."""
-        recent = [e for t, e in seat.hits if now - t < self.settings.hit_memory_ms]
-        pending = [e for e in seat.board.incoming if e.kind is not EffectKind.GARBAGE]
-        return [{"id": e.id, "power": str(e.kind), "from": e.source} for e in recent + pending]
-
-    def _waiting(self, seat: Seat, now: int) -> Payload:
-        return {
-            "timestamp": self._stamp(seat, now),
-            "command": "waiting",
-            "game_name": self.game_name,
-            "self": seat.name,
-            "opponent": self.invited,
-            "token": seat.token,
-        }
-
-    def _game_start(self, seat: Seat, now: int) -> Payload:
-        opponent = self.opponent_of(seat)
-        return {
-            "timestamp": self._stamp(seat, now),
-            "command": "game_start",
-            "game_name": self.game_name,
-            "self": seat.name,
-            "opponent": opponent.name if opponent else None,
-            **self._state_fields(seat, now),
-            "token": seat.token,
-        }
-
-    def _game_flux(self, seat: Seat, now: int) -> Payload:
-        return {
-            "timestamp": self._stamp(seat, now),
-            "command": "game_flux",
-            "game_name": self.game_name,
-            **self._state_fields(seat, now),
-            "power_used": None,
-            "power_rejected": None,
-            "rejected": None,
-        }
-
-    def _game_end(self, seat: Seat, now: int) -> Payload:
-        assert self.result is not None
-        opponent = self.opponent_of(seat)
-        return {
-            "timestamp": self._stamp(seat, now),
-            "command": "game_end",
-            "game_name": self.game_name,
-            "winner": self.result.winner,
-            "score": {s.name: s.board.score for s in self.seats},
-            "reason": str(self.result.reason),
-            "user_score": seat.board.score,
-            "opponent_score": opponent.board.score if opponent else 0,
-        }
+        return Outgoing(seat.address, replies.game_end(self, seat, now))
 
     def _game_ends(self, now: int) -> list[Outgoing]:
-        return [Outgoing(seat.address, self._game_end(seat, now)) for seat in self.seats]
+        return [Outgoing(seat.address, replies.game_end(self, seat, now)) for seat in self.seats]
 
     def _away_notices(self, now: int) -> list[Outgoing]:
         """Tell each player when their opponent goes quiet or comes back, once per change."""
@@ -486,5 +407,5 @@ class Match:
             away = bool(opponent and opponent.is_away(now, self.settings))
             if away != seat.told_opponent_away and self.state == MatchState.PLAYING:
                 seat.told_opponent_away = away
-                out.append(Outgoing(seat.address, self._game_flux(seat, now)))
+                out.append(Outgoing(seat.address, replies.game_flux(self, seat, now)))
         return out

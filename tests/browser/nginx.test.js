@@ -149,7 +149,8 @@ async function startNginx(binary, dir, port, bridgePort) {
   const answer = await healthz(`${origin}${PREFIX}healthz`, state);
   if (answer !== 'ok') {
     await stop();
-    throw new Error(`nginx did not answer healthz on ${origin} (${answer}):\n${state.output}`);
+    const log = state.output.slice(-2000); // the error log repeats itself once per poll
+    throw new Error(`nginx did not answer healthz on ${origin} (${answer}):\n${log}`);
   }
   return { origin, port, stop };
 }

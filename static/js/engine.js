@@ -1,13 +1,14 @@
 // Block Attack's rules for the browser: the same rules as server/ (docs/rules.md), pure and
 // immutable, so the client can predict its own locks exactly as the server will score them.
 // The shared vectors in tests/vectors/ keep the two in agreement; where they differ, server/ wins.
+// The battle effects, and applyLock (a lock with the effects around it), are in effects.js.
 
 export const WIDTH = 10;
 export const HEIGHT = 20;
 export const HIDDEN = 4;
 export const PIECES = Object.freeze(['I', 'J', 'L', 'O', 'S', 'T', 'Z']);
 
-const EMPTY = '.';
+export const EMPTY = '.';
 const WALL = '#';
 const CELL_LETTERS = new Set([EMPTY, ...PIECES, 'G']);
 const EMPTY_ROW = EMPTY.repeat(WIDTH);
@@ -128,7 +129,8 @@ export function spawnState(piece) {
   return freezeState(piece, 0, SPAWN_X, SPAWN_Y);
 }
 
-function checkRow(row, where) {
+// A row as the field holds it: a string of WIDTH cell letters (also what a switch effect carries).
+export function checkRow(row, where) {
   if (typeof row !== 'string' || row.length !== WIDTH) {
     throw new TypeError(`${where}: expected a string of ${WIDTH} characters`);
   }
@@ -156,6 +158,15 @@ export class Field {
     }
     rows.forEach((row, y) => checkRow(row, `rows[${y}]`));
     return new Field(FIELD_KEY, [...Array(HIDDEN).fill(EMPTY_ROW), ...rows]);
+  }
+
+  // All 24 rows, hidden ones first, as allRows() gives them: what an effect writes back.
+  static fromAllRows(rows) {
+    if (!Array.isArray(rows) || rows.length !== HIDDEN + HEIGHT) {
+      throw new TypeError(`rows: expected an array of ${HIDDEN + HEIGHT} strings`);
+    }
+    rows.forEach((row, y) => checkRow(row, `rows[${y}]`));
+    return new Field(FIELD_KEY, [...rows]);
   }
 
   toRows() {
@@ -340,7 +351,8 @@ export function detectSpin(field, state, spinClaim) {
   return field.place(state).clearFullRows().cleared >= 2 ? 'tspin' : 'mini';
 }
 
-function checkBoard(board) {
+// A board: {field, combo, b2b, lines, score}; effects.js checks the rest (fx, incoming).
+export function checkBoard(board) {
   if (board === null || typeof board !== 'object' || !(board.field instanceof Field)) {
     throw new TypeError('board.field: expected a Field');
   }
@@ -353,6 +365,12 @@ function checkBoard(board) {
       throw new TypeError(`board.${key}: expected a non-negative integer, got ${board[key]}`);
     }
   }
+}
+
+// A lock as the client sends it: a piece state and whether the last move was a turn.
+export function checkLock(lock) {
+  checkState(lock, 'lock');
+  if (typeof lock.spin !== 'boolean') throw new TypeError('lock.spin: expected true or false');
 }
 
 function lockScore(board, spin, cleared, perfectClear, backToBack, combo) {
@@ -372,246 +390,38 @@ function lockAttack(spin, cleared, perfectClear, backToBack, combo) {
     + (perfectClear ? PERFECT_CLEAR_ATTACK : 0);
 }
 
-// rules.md "Battle": the effect kinds, and the powers a player can earn and use.
-export const EFFECT_KINDS = Object.freeze([
-  'garbage', 'add_line', 'clear_line', 'nuke', 'gravity', 'quake', 'switch',
-]);
-export const POWERS = Object.freeze([
-  'add_line', 'clear_line', 'quake', 'gravity', 'switch', 'nuke',
-]);
-const ALL_ROWS = HIDDEN + HEIGHT;
-
-function expectCount(value, where, min = 0, max = Number.MAX_SAFE_INTEGER) {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new TypeError(`${where}: expected an integer ${range}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function expectShifts(shifts, where) {
-  if (!Array.isArray(shifts) || shifts.length !== HEIGHT) {
-    throw new TypeError(`${where}: expected an array of ${HEIGHT} integers`);
-  }
-  shifts.forEach((shift, y) => {
-    if (!Number.isSafeInteger(shift)) {
-      throw new TypeError(`${where}[${y}]: expected an integer, got ${JSON.stringify(shift)}`);
-    }
-  });
-  return Object.freeze([...shifts]);
-}
-
-function expectSwitchRows(rows, where) {
-  if (!Array.isArray(rows) || rows.length > HEIGHT) {
-    throw new TypeError(`${where}: expected an array of at most ${HEIGHT} rows`);
-  }
-  rows.forEach((row, k) => checkRow(row, `${where}[${k}]`));
-  return Object.freeze([...rows]);
-}
-
-// The parameters each kind carries on the wire (docs/protocol.md "Battle").
-const EFFECT_PARAMS = {
-  garbage: (e, where) => ({
-    lines: expectCount(e.lines, `${where}.lines`),
-    hole: expectCount(e.hole, `${where}.hole`, 0, WIDTH - 1),
-  }),
-  add_line: (e, where) => ({ hole: expectCount(e.hole, `${where}.hole`, 0, WIDTH - 1) }),
-  clear_line: () => ({}),
-  nuke: () => ({}),
-  gravity: () => ({}),
-  quake: (e, where) => ({ shifts: expectShifts(e.shifts, `${where}.shifts`) }),
-  switch: (e, where) => ({ rows: expectSwitchRows(e.rows, `${where}.rows`) }),
-};
-
-// An effect as the server sends it, checked once: a frozen copy holding only what it needs.
-export function parseEffect(effect, where = 'effect') {
-  if (effect === null || typeof effect !== 'object' || Array.isArray(effect)) {
-    throw new TypeError(`${where}: expected an object {id, kind, ...}`);
-  }
-  const id = expectCount(effect.id, `${where}.id`, 1);
-  if (!EFFECT_KINDS.includes(effect.kind)) {
-    throw new TypeError(`${where}.kind: expected one of ${EFFECT_KINDS.join(' ')}, `
-      + `got ${JSON.stringify(effect.kind)}`);
-  }
-  const from = effect.from ?? null;
-  if (from !== null && typeof from !== 'string') {
-    throw new TypeError(`${where}.from: expected a name, got ${JSON.stringify(from)}`);
-  }
-  const parsed = { id, kind: effect.kind, ...EFFECT_PARAMS[effect.kind](effect, where) };
-  if (from !== null) parsed.from = from;
-  return Object.freeze(parsed);
-}
-
-function garbageRow(hole) {
-  return 'G'.repeat(hole) + EMPTY + 'G'.repeat(WIDTH - hole - 1);
-}
-
-// Rows pushed in at the bottom; the top ones are lost (see pushedOut).
-function pushRows(rows, count, hole) {
-  const n = Math.min(count, ALL_ROWS);
-  return [...rows.slice(n), ...Array(n).fill(garbageRow(hole))];
-}
-
-// A block pushed past the top hidden row has topped out too, wherever the rest ends up.
-function pushedOut(rows, effect) {
-  const count = { garbage: effect.lines, add_line: 1 }[effect.kind] ?? 0;
-  return rows.slice(0, count).some((row) => row !== EMPTY_ROW);
-}
-
-function rotateRow(row, shift) {
-  const k = ((shift % WIDTH) + WIDTH) % WIDTH; // right by `shift`, wrapping
-  return row.slice(WIDTH - k) + row.slice(0, WIDTH - k);
-}
-
-// Every column's blocks fall, keeping their order, onto the floor.
-function compactColumns(rows) {
-  const columns = [...Array(WIDTH).keys()].map((x) => {
-    const blocks = rows.map((row) => row[x]).filter((cell) => cell !== EMPTY);
-    return [...Array(ALL_ROWS - blocks.length).fill(EMPTY), ...blocks];
-  });
-  return rows.map((_, y) => columns.map((column) => column[y]).join(''));
-}
-
-// rules.md "Effect kinds": each one rewrites the 24 rows (hidden ones first).
-const EFFECT_RULES = {
-  garbage: (rows, e) => pushRows(rows, e.lines, e.hole),
-  add_line: (rows, e) => pushRows(rows, 1, e.hole),
-  clear_line: (rows) => [EMPTY_ROW, ...rows.slice(0, -1)],
-  nuke: () => Array(ALL_ROWS).fill(EMPTY_ROW),
-  gravity: (rows) => compactColumns(rows),
-  quake: (rows, e) => rows.map((row, k) => (
-    k < HIDDEN ? row : rotateRow(row, e.shifts[k - HIDDEN]))),
-  switch: (rows, e) => [...Array(ALL_ROWS - e.rows.length).fill(EMPTY_ROW), ...e.rows],
-};
-
-// One effect on a field, then its full rows removed (no score, no attack); blocks pushed into
-// or past the hidden rows mean the player has topped out.
-export function applyEffect(field, effect) {
-  if (!(field instanceof Field)) throw new TypeError('field: expected a Field');
-  const parsed = parseEffect(effect);
-  const before = field.allRows();
-  const rows = EFFECT_RULES[parsed.kind](before, parsed);
-  const after = new Field(FIELD_KEY, rows).clearFullRows().field;
-  const toppedOut = pushedOut(before, parsed) || after.hasHiddenBlocks();
-  return Object.freeze({ field: after, toppedOut });
-}
-
-// A board's effects: `fx` the id of the last one applied, `incoming` the ones not applied yet,
-// oldest first. They apply in id order, so the incoming ids are fx + 1, fx + 2, …
-function checkEffects(board) {
-  const fx = expectCount(board.fx ?? 0, 'board.fx');
-  const list = board.incoming ?? [];
-  if (!Array.isArray(list)) throw new TypeError('board.incoming: expected an array of effects');
-  const incoming = list.map((effect, k) => {
-    const parsed = parseEffect(effect, `board.incoming[${k}]`);
-    if (parsed.id !== fx + 1 + k) {
-      throw new TypeError(`board.incoming[${k}].id: expected ${fx + 1 + k}, got ${parsed.id}`);
-    }
-    return parsed;
-  });
-  return { fx, incoming };
-}
-
-// Apply incoming effects in order up to id `upTo` (all by default), stopping at a top-out.
-function takeEffects(field, fx, incoming, upTo) {
-  let current = { field, fx, toppedOut: false };
-  const applied = [];
-  for (const effect of incoming) {
-    if (effect.id > upTo || current.toppedOut) break;
-    const after = applyEffect(current.field, effect);
-    current = { field: after.field, fx: effect.id, toppedOut: after.toppedOut };
-    applied.push(effect);
-  }
-  return { ...current, applied, incoming: incoming.slice(applied.length) };
-}
-
-// Apply the board's incoming effects (those with id <= upTo) now: the client does so right
-// after each lock, the boundary before its next piece. Returns the new board, the effects
-// applied (oldest first) and whether one of them topped the player out.
-export function applyPendingEffects(board, upTo = Infinity) {
+// rules.md "Locks", "Scoring", "Attack", "Top-out": the piece locks into the board's field as it
+// stands. No effects here: effects.js's applyLock takes the pending ones before calling this and
+// cancels garbage with the attack after. Returns the board {field, combo, b2b, lines, score} and
+// what the lock did.
+export function lockPiece(board, lock) {
   checkBoard(board);
-  const { fx, incoming } = checkEffects(board);
-  if (typeof upTo !== 'number' || Number.isNaN(upTo)) {
-    throw new TypeError(`upTo: expected an effect id, got ${upTo}`);
-  }
-  const taken = takeEffects(board.field, fx, incoming, upTo);
-  return Object.freeze({
-    board: Object.freeze({
-      ...board, field: taken.field, fx: taken.fx, incoming: Object.freeze(taken.incoming),
-    }),
-    applied: Object.freeze(taken.applied),
-    toppedOut: taken.toppedOut,
-  });
-}
-
-// rules.md "Garbage from line clears": the attack cancels pending garbage oldest first, line
-// for line; an effect cut to 0 lines keeps its place. Powers are never cancelled.
-function cancelGarbage(incoming, attack) {
-  let left = attack;
-  const reduced = incoming.map((effect) => {
-    if (effect.kind !== 'garbage' || left === 0 || effect.lines === 0) return effect;
-    const cancelled = Math.min(left, effect.lines);
-    left -= cancelled;
-    return Object.freeze({ ...effect, lines: effect.lines - cancelled });
-  });
-  return { incoming: reduced, sent: left };
-}
-
-// A lock that is never played because an effect before it topped the player out.
-function toppedOutBeforeLock(board, taken) {
-  const result = Object.freeze({
-    linesCleared: 0, spin: 'none', scoreDelta: 0, attack: 0, sent: 0, perfectClear: false,
-    toppedOut: true, applied: Object.freeze(taken.applied),
-  });
-  const newBoard = Object.freeze({
-    ...board, field: taken.field, fx: taken.fx, incoming: Object.freeze(taken.incoming),
-  });
-  return { board: newBoard, result };
-}
-
-// rules.md "Effects and when they apply": the effects up to lock.fx (default: the board's fx,
-// none new) apply first, then the lock, then its attack cancels the garbage still pending.
-export function applyLock(board, lock) {
-  checkBoard(board);
-  const effects = checkEffects(board);
-  checkState(lock, 'lock');
-  if (typeof lock.spin !== 'boolean') throw new TypeError('lock.spin: expected true or false');
-  const lockFx = expectCount(lock.fx ?? effects.fx, 'lock.fx');
-  const newest = effects.fx + effects.incoming.length;
-  if (lockFx > newest) {
-    throw new RangeError(`lock.fx: unknown_effect ${lockFx} (the newest known is ${newest})`);
-  }
-  const taken = takeEffects(board.field, effects.fx, effects.incoming, lockFx);
-  if (taken.toppedOut) return toppedOutBeforeLock(board, taken);
-  if (!taken.field.fits(lock)) throw new RangeError('lock: the piece does not fit (collision)');
-  const spin = detectSpin(taken.field, lock, lock.spin);
-  const { field, cleared } = taken.field.place(lock).clearFullRows();
+  checkLock(lock);
+  if (!board.field.fits(lock)) throw new RangeError('lock: the piece does not fit (collision)');
+  const spin = detectSpin(board.field, lock, lock.spin);
+  const { field, cleared } = board.field.place(lock).clearFullRows();
   const difficult = cleared === 4 || (spin !== 'none' && cleared > 0);
   const backToBack = difficult && board.b2b;
   const combo = cleared > 0 ? board.combo + 1 : -1;
   const perfectClear = cleared > 0 && field.isEmpty();
-  const attack = lockAttack(spin, cleared, perfectClear, backToBack, combo);
-  const { incoming, sent } = cancelGarbage(taken.incoming, attack);
+  const scoreDelta = lockScore(board, spin, cleared, perfectClear, backToBack, combo);
   // rules.md "Top-out": blocks left in the hidden rows, or a piece locked wholly above view.
   const lockedAbove = pieceCells(lock.piece, lock.r).every(([, dy]) => lock.y + dy < 0);
-  const result = Object.freeze({
-    linesCleared: cleared,
-    spin,
-    scoreDelta: lockScore(board, spin, cleared, perfectClear, backToBack, combo),
-    attack,
-    sent,
-    perfectClear,
-    toppedOut: lockedAbove || field.hasHiddenBlocks(),
-    applied: Object.freeze(taken.applied),
+  return Object.freeze({
+    board: Object.freeze({
+      field,
+      combo,
+      b2b: difficult || (cleared === 0 && board.b2b),
+      lines: board.lines + cleared,
+      score: board.score + scoreDelta,
+    }),
+    result: Object.freeze({
+      linesCleared: cleared,
+      spin,
+      scoreDelta,
+      attack: lockAttack(spin, cleared, perfectClear, backToBack, combo),
+      perfectClear,
+      toppedOut: lockedAbove || field.hasHiddenBlocks(),
+    }),
   });
-  const newBoard = Object.freeze({
-    field,
-    combo,
-    b2b: difficult || (cleared === 0 && board.b2b),
-    lines: board.lines + cleared,
-    score: board.score + result.scoreDelta,
-    fx: taken.fx,
-    incoming: Object.freeze(incoming),
-  });
-  return { board: newBoard, result };
 }

@@ -24,7 +24,7 @@
 //   p.hold()              // swap per rules.md "Hold" (once per piece); true if done
 //   p.lock(spin)          // lock the piece in hand where it rests; spin defaults to "the last
 //                         // change of the piece in hand was a rotation". Returns the result of
-//                         // engine.applyLock, then takes every pending effect (the lock boundary)
+//                         // effects.applyLock, then takes every pending effect (the lock boundary)
 //                         // and spawns the next piece on the new field.
 //   p.pendingLocks(max)   // oldest-first unacknowledged locks for game_flux.locks, each with fx
 //   p.ack, p.toppedOut, p.diverged (an unacknowledged lock no longer fits the authoritative
@@ -47,9 +47,8 @@
 // after a reset into a state it did not build (a rejoin) it comes from `hold_index` if the
 // server sends it, and otherwise the held piece cannot be swapped back in.
 
-import {
-  Field, HIDDEN, PIECES, POWERS, applyLock, applyPendingEffects, move, parseEffect, spawnState,
-} from './engine.js';
+import { POWERS, applyLock, applyPendingEffects, parseEffect } from './effects.js';
+import { Field, HIDDEN, PIECES, move, spawnState } from './engine.js';
 
 export const MAX_LOCKS_PER_REQUEST = 8;
 

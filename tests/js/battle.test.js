@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 
 import { DURATION_MS, FieldAnimations, stillFrame } from '../../static/js/animations.js';
 import { BattleFeed } from '../../static/js/battle.js';
-import { POWERS } from '../../static/js/engine.js';
+import { POWERS } from '../../static/js/effects.js';
 import { Match } from '../../static/js/match.js';
 import { POWER_INFO, legendRows, powerLabel } from '../../static/js/powers.js';
 import { playerLayout } from '../../static/js/render.js';

@@ -1,12 +1,15 @@
-// static/js/engine.js against docs/rules.md: the shared vectors written by the Python core
-// (tests/vectors/*.json, all of them, every case) and a few cases checked by hand.
+// static/js/engine.js and effects.js against docs/rules.md: the shared vectors written by the
+// Python core (tests/vectors/*.json, all of them, every case) and a few cases checked by hand.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import {
-  Field, HEIGHT, HIDDEN, PIECES, WIDTH, applyEffect, applyLock, applyPendingEffects, bagSequence,
-  createRng, detectSpin, drop, move, parseEffect, pieceCells, rotate, spawnState,
+  applyEffect, applyLock, applyPendingEffects, parseEffect,
+} from '../../static/js/effects.js';
+import {
+  Field, HEIGHT, HIDDEN, PIECES, WIDTH, bagSequence, createRng, detectSpin, drop, move, pieceCells,
+  rotate, spawnState,
 } from '../../static/js/engine.js';
 
 const VECTORS = new URL('../vectors/', import.meta.url);
@@ -579,4 +582,13 @@ describe('locks with effects (rules.md "Effects and when they apply", "Garbage")
     assert.deepEqual(applied.map((effect) => effect.id), [1]);
     assert.deepEqual(after.incoming, [{ id: 2, kind: 'nuke' }]);
   });
+});
+
+test('Field.fromAllRows takes exactly 24 valid rows and nothing else', () => {
+  const empty = '.'.repeat(10);
+  const rows = Array(24).fill(empty);
+  rows[23] = 'GGGGGGGGG.';
+  assert.deepEqual(Field.fromAllRows(rows).toRows().at(-1), 'GGGGGGGGG.');
+  assert.throws(() => Field.fromAllRows(Array(20).fill(empty)), /24|rows/);
+  assert.throws(() => Field.fromAllRows([...Array(23).fill(empty), 'GGGGGGGGGX']), /row|X|cell/i);
 });

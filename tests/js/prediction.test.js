@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { applyLock, applyPendingEffects } from '../../static/js/effects.js';
 import {
-  Field, HEIGHT, applyLock, applyPendingEffects, bagSequence, createRng, drop, move, rotate,
+  Field, HEIGHT, bagSequence, createRng, drop, move, rotate,
 } from '../../static/js/engine.js';
 import { Prediction } from '../../static/js/prediction.js';
 

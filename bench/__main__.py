@@ -56,13 +56,16 @@ class _EchoServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
     daemon_threads = True
 
 
-def _round_trips(address: tuple[str, int], make: Callable[[], bytes], count: int) -> float:
+def _round_trips(
+    address: tuple[str, int], make: Callable[[tuple[str, int]], bytes], count: int
+) -> float:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(2)
+    own = sock.getsockname()
 
     def once() -> None:
-        sock.sendto(make(), address)
+        sock.sendto(make(own), address)
         sock.recvfrom(65536)
 
     try:
@@ -76,7 +79,7 @@ def bench_datagram() -> tuple[float, float]:
     threading.Thread(target=echo.serve_forever, daemon=True).start()
     payload = json.dumps({"command": "game_flux", "timestamp": 1, "pad": "x" * 300}).encode()
     try:
-        baseline = _round_trips(echo.server_address, lambda: payload, 300)
+        baseline = _round_trips(echo.server_address, lambda _own: payload, 300)
     finally:
         echo.shutdown()
         echo.server_close()
@@ -87,11 +90,13 @@ def bench_datagram() -> tuple[float, float]:
         lock = {"n": 0, "i": 0, "piece": game["next_block"][0], "r": 0, "x": 3, "y": 18}
         stamp = [1]
 
-        def flux() -> bytes:  # a full request; its lock is judged once, then skipped as a repeat
+        service = running.server.service
+
+        def flux(own: tuple[str, int]) -> bytes:  # its lock is judged once, then a repeat
             stamp[0] += 1
             return json.dumps({"command": "game_flux", "timestamp": stamp[0],
                                "game_name": game["game_name"], "token": game["token"],
-                               "locks": [lock], "pad": "x" * 100}).encode()
+                               "locks": [lock], "cookie": service.cookie_for(own)}).encode()
 
         ours = _round_trips(running.address, flux, 300)
     finally:
@@ -159,7 +164,7 @@ def bench_memory() -> tuple[float, float]:
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for k, play in enumerate(plays):
-        match = lobby._create(None, 0)
+        match = lobby._create(None, ("127.0.0.1", k), 0)
         match.sequence = PieceSequence(k)
         match.connect("alice", ("127.0.0.1", k), None, lobby.new_token(), 0)
         match.connect("bob", ("127.0.0.1", k + 10_000), None, lobby.new_token(), 0)

@@ -45,7 +45,10 @@ class ServerMessage:
     command: str | None
     game_name: str | None
     token: str | None
+    cookie: str | None = None  # the server's cookie for this connection's UDP address
 
+
+VERIFY = "verify"  # the server's bare cookie, for the bridge alone (docs/protocol.md "Handshake")
 
 def _reject_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON (and the server) does not.
@@ -109,14 +112,24 @@ def read_server_datagram(data: bytes) -> ServerMessage | None:
         command=_str_or_none(obj.get("command")),
         game_name=_str_or_none(obj.get("game_name")),
         token=_str_or_none(obj.get("token")),
+        cookie=_str_or_none(obj.get("cookie")),
     )
+
+
+def with_cookie(payload: bytes, cookie: str) -> bytes:
+    """A checked client frame (a non-empty JSON object) with the address cookie echoed in it,
+    or the frame unchanged if that would pass the datagram limit."""
+    extended = payload.rstrip()[:-1] + b',"cookie":' + json.dumps(cookie).encode() + b"}"
+    return extended if len(extended) <= MAX_DATAGRAM else payload
 
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def leave_datagram(timestamp: int, game_name: str, token: str | None) -> bytes:
+def leave_datagram(
+    timestamp: int, game_name: str, token: str | None, cookie: str | None = None
+) -> bytes:
     """The `leave` the bridge sends for a browser whose WebSocket closed (docs/protocol.md)."""
     message: dict[str, object] = {
         "command": "leave",
@@ -126,4 +139,6 @@ def leave_datagram(timestamp: int, game_name: str, token: str | None) -> bytes:
     }
     if token is not None:
         message["token"] = token
+    if cookie is not None:
+        message["cookie"] = cookie
     return json.dumps(message, separators=(",", ":")).encode("utf-8")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,12 +21,14 @@ from bridge.frames import (
     GAME_END,
     GAME_FLUX,
     JOINED_COMMANDS,
+    VERIFY,
     FrameError,
     binary_frame_error,
     error_frame,
     leave_datagram,
     parse_client_frame,
     read_server_datagram,
+    with_cookie,
 )
 
 logger = logging.getLogger(__name__)
@@ -165,6 +166,10 @@ class Relay:
         self._last_rate_notice: float | None = None
         self._seat = _Seat()
         self._transport: asyncio.DatagramTransport | None = None
+        # The server's cookie for this relay's UDP address: echoed in every datagram, it proves
+        # the address reads the server's replies (docs/protocol.md "Handshake"). The address is
+        # the bridge's, so the bridge answers for it; browsers never see the handshake.
+        self._cookie: str | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -214,7 +219,10 @@ class Relay:
             seat = self._seat
             seat.last_client_timestamp = max(seat.last_client_timestamp, frame.timestamp)
         assert self._transport is not None
-        self._transport.sendto(frame.payload)
+        payload = frame.payload
+        if self._cookie is not None:
+            payload = with_cookie(payload, self._cookie)
+        self._transport.sendto(payload)
         self.stats.frames_forwarded += 1
 
     def _reject(self, exc: FrameError) -> None:
@@ -228,6 +236,10 @@ class Relay:
             self.stats.datagrams_dropped += 1
             logger.warning("dropped a datagram from the game server that is not UTF-8")
             return
+        if message.cookie is not None:
+            self._cookie = message.cookie
+        if message.command == VERIFY:
+            return  # the handshake is the bridge's business, not the page's
         self._follow_seat(message.command, message.game_name, message.token)
         dropped = self._outbox.dropped
         self._outbox.put(message.text, latest_wins=message.command == GAME_FLUX)
@@ -248,9 +260,10 @@ class Relay:
         seat = self._seat
         if seat.game_name is None or self._transport is None:
             return
-        # Strictly newer than anything the browser sent, or the server would ignore it.
-        timestamp = max(int(time.time() * 1000), seat.last_client_timestamp + 1)
-        self._transport.sendto(leave_datagram(timestamp, seat.game_name, seat.token))
+        # Newer than anything the browser sent, on the browser's own clock (the server orders a
+        # seat's requests by it; the bridge's clock may be far ahead or behind).
+        timestamp = seat.last_client_timestamp + 1
+        self._transport.sendto(leave_datagram(timestamp, seat.game_name, seat.token, self._cookie))
         logger.debug("sent leave for %s", seat.game_name)
 
     async def _write_frames(self) -> None:

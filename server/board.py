@@ -95,11 +95,17 @@ class Board:
     topped_out: bool = False
     fx: int = 0  # id of the last effect applied to the field
     incoming: tuple[Effect, ...] = ()  # effects received, not applied yet: ids fx+1, fx+2, …
-    # Everything that changed this board, in order: ("receive", Effect), ("lock", Lock),
-    # ("force", last id). Replaying it on a fresh board (replay()) rebuilds it exactly.
+    # With `record`, everything that changed this board, in order: ("receive", Effect),
+    # ("lock", Lock), ("force", last id); replay() rebuilds the board from it exactly. Off by
+    # default: it grows with the match.
+    record: bool = dataclasses.field(default=False, repr=False, compare=False)
     history: list[tuple[str, Any]] = dataclasses.field(
         default_factory=list, repr=False, compare=False
     )
+
+    def _note(self, kind: str, item: Any) -> None:
+        if self.record:
+            self.history.append((kind, item))
 
     @property
     def last_effect_id(self) -> int:
@@ -110,14 +116,14 @@ class Board:
         if effect.id != self.last_effect_id + 1:
             raise InvalidState(f"effect {effect.id}, expected {self.last_effect_id + 1}")
         self.incoming += (effect,)
-        self.history.append(("receive", effect))
+        self._note("receive", effect)
 
     def apply_effects(self, through: int) -> tuple[tuple[Effect, ...], bool]:
         """Apply the incoming effects up to id ``through`` now; returns (applied, topped out)."""
         field, applied, topped = self._with_effects(through)
         self._commit_effects(field, applied, topped)
         if applied:
-            self.history.append(("force", through))
+            self._note("force", through)
         return applied, topped
 
     def _with_effects(self, through: int) -> tuple[Field, tuple[Effect, ...], bool]:
@@ -159,7 +165,7 @@ class Board:
         field, applied, topped = self._with_effects(lock.fx)
         if topped:  # they were due; the lock is moot
             self._commit_effects(field, applied, topped)
-            self.history.append(("lock", lock))
+            self._note("lock", lock)
             return LockResult(None, True, held=False, applied=applied)
         placement = place_piece(field, lock.state, lock.spin, self.combo, self.b2b, self.lines)
         # Every check passed: only now does the board change.
@@ -175,7 +181,7 @@ class Board:
         self.score += outcome.score
         self.locks_applied += 1
         self.topped_out = placement.topped_out
-        self.history.append(("lock", lock))
+        self._note("lock", lock)
         return LockResult(outcome, placement.topped_out, held, sent, applied)
 
     def _deduce_hold(self, lock: Lock) -> tuple[int, int | None, bool]:
@@ -195,7 +201,7 @@ class Board:
 
 def replay(history: list[tuple[str, Any]], sequence: PieceSequence) -> Board:
     """A fresh board with ``history`` played on it: the same events give the same board."""
-    board = Board()
+    board = Board(record=True)
     for kind, item in history:
         if kind == "receive":
             board.receive(item)

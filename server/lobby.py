@@ -22,6 +22,7 @@ from server.protocol import Connect
 class LobbySettings:
     match: MatchSettings = field(default_factory=MatchSettings)
     max_matches: int = 10_000  # waiting and running together; memory stays bounded
+    max_waiting_per_address: int = 4  # so one source cannot fill the server with waiting matches
     match_seed: int | None = None  # every match the same pieces and draws: tests, replays only
 
 
@@ -45,6 +46,8 @@ class Lobby:
         self._challenges: dict[tuple[str, str], str] = {}
         # (address, host) -> game_name of an open match: a repeated connect finds the same one
         self._open: dict[tuple[Address, str], str] = {}
+        # address -> game_names of the waiting matches it opened
+        self._hosting: dict[Address, set[str]] = {}
 
     def find(self, game_name: str) -> Match:
         match = self.matches.get(game_name)
@@ -60,7 +63,7 @@ class Lobby:
         name = msg.name.casefold()
         if msg.opponent is None:
             return self._live(self._open.get((address, name))) or self._create(
-                None, now, open_key=(address, name)
+                None, address, now, open_key=(address, name)
             )
         rival = msg.opponent.casefold()
         mine = self._live(self._challenges.get((name, rival)))
@@ -71,7 +74,7 @@ class Lobby:
             theirs.state == MatchState.WAITING or theirs.find_seat(msg.name) is not None
         ):
             return theirs
-        return self._create(msg.opponent, now, challenge_key=(name, rival))
+        return self._create(msg.opponent, address, now, challenge_key=(name, rival))
 
     def new_token(self) -> str:
         return _token(self._rng)
@@ -84,6 +87,10 @@ class Lobby:
         if gone:
             self._challenges = {k: v for k, v in self._challenges.items() if v in self.matches}
             self._open = {k: v for k, v in self._open.items() if v in self.matches}
+            self._hosting = {
+                address: live for address, names in self._hosting.items()
+                if (live := {n for n in names if n in self.matches})
+            }
         return gone
 
     def _live(self, game_name: str | None) -> Match | None:
@@ -93,6 +100,7 @@ class Lobby:
     def _create(
         self,
         invited: str | None,
+        host: Address,
         now: int,
         *,
         open_key: tuple[Address, str] | None = None,
@@ -100,6 +108,12 @@ class Lobby:
     ) -> Match:
         if len(self.matches) >= self.settings.max_matches:
             raise ProtocolError("server_full", "too many matches; try again later")
+        hosting = {
+            name for name in self._hosting.get(host, ())
+            if name in self.matches and self.matches[name].state == MatchState.WAITING
+        }
+        if len(hosting) >= self.settings.max_waiting_per_address:
+            raise ProtocolError("too_many_waiting", "this address already waits in other matches")
         game_name = _token(self._rng)
         match = Match(
             game_name=game_name,
@@ -111,6 +125,7 @@ class Lobby:
             lock=self._lock_factory(),
         )
         self.matches[game_name] = match
+        self._hosting[host] = hosting | {game_name}
         if open_key is not None:
             self._open[open_key] = game_name
         if challenge_key is not None:

@@ -57,6 +57,7 @@ class MatchSettings:
     effect_grace_ms: int = 5_000  # an effect not taken at a lock by then is applied anyway
     hit_memory_ms: int = 3_000  # how long power_applied keeps telling of a power that hit
     starting_powers: tuple[EffectKind, ...] = ()  # each player's inventory at the start
+    record_history: bool = False  # keep every board's history (tests and replays)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Seat:
     last_ts: int = -1  # newest client timestamp applied: the seed's `timestamp > now` rule
     last_sent_ts: int = 0  # our own timestamps to this seat are strictly increasing
     closed: bool = False  # the bridge reported the browser gone
+    token_echoed: bool = False  # a request carried the token: from now on it is required
     told_opponent_away: bool = False  # what this seat was last told about its opponent
     powers: list[EffectKind] = field(default_factory=list)  # the inventory, oldest first
     power_uses: int = 0  # power uses handled (accepted or refused): the client's power_n
@@ -122,15 +124,13 @@ class Match:
         key = name.casefold()
         return next((seat for seat in self.seats if seat.name.casefold() == key), None)
 
-    def seat_for(self, address: Address, token: str | None, follow: bool = True) -> Seat:
-        """The sender's seat: by token when one is given (with `follow`, the seat moves to the
-        sender's address), else by source address, as a plain seed client is known."""
+    def seat_for(self, address: Address, token: str | None) -> Seat:
+        """The sender's seat: by token when one is given, else by source address, as a plain
+        seed client is known. (Only a newer request moves a seat; see handle_flux.)"""
         if token is not None:
             seat = next((seat for seat in self.seats if seat.token == token), None)
             if seat is None:
                 raise ProtocolError("bad_token")
-            if follow:
-                seat.address = address
             return seat
         seat = next((seat for seat in self.seats if seat.address == address), None)
         if seat is None:
@@ -141,21 +141,21 @@ class Match:
         return next((other for other in self.seats if other is not seat), None)
 
     def connect(
-        self, name: str, address: Address, token: str | None, new_token: str, now: int
+        self,
+        name: str,
+        address: Address,
+        token: str | None,
+        new_token: str,
+        now: int,
+        timestamp: int | None = None,
     ) -> list[Outgoing]:
-        """Seat a player, or answer a repeated connect as the first one was answered."""
-        if self._check_clock(now):
-            return self._game_ends(now)
+        """Seat a player, or answer a repeated connect as the first one was answered, or give a
+        seat back to its token (a rejoin from a new address, with a newer timestamp)."""
         seat = self.find_seat(name)
         if seat is not None:
-            if token is not None and token != seat.token:
-                raise ProtocolError("bad_token")
-            if token is None and seat.address != address:
-                raise ProtocolError("name_taken")
-            seat.address = address
-            seat.closed = False
-            seat.last_heard = now
-            return [self._reply_state(seat, now)]
+            return self._reconnect(seat, address, token, now, timestamp)
+        if self._check_clock(now):
+            return self._game_ends(now)
         if self.state != MatchState.WAITING or len(self.seats) >= 2:
             raise ProtocolError("game_full")
         if token is not None:
@@ -163,6 +163,7 @@ class Match:
         if self.seats and self.invited is not None and name.casefold() != self.invited.casefold():
             raise ProtocolError("game_full", "this match invites another player")
         seat = Seat(name=name, token=new_token, address=address, last_heard=now,
+                    board=Board(record=self.settings.record_history),
                     powers=list(self.settings.starting_powers[:MAX_POWERS]))
         self.seats.append(seat)
         if len(self.seats) < 2:
@@ -171,10 +172,41 @@ class Match:
         self.started_at = now
         return [Outgoing(s.address, replies.game_start(self, s, now)) for s in self.seats]
 
+    def _reconnect(
+        self, seat: Seat, address: Address, token: str | None, now: int, timestamp: int | None
+    ) -> list[Outgoing]:
+        if token is not None and token != seat.token:
+            raise ProtocolError("bad_token")
+        if token is None and seat.token_echoed:
+            # This seat has shown its token: a bare name (even from its own, possibly reused,
+            # port) no longer opens it.
+            raise ProtocolError("bad_token", "this seat needs its token")
+        if token is None and seat.address != address:
+            raise ProtocolError("name_taken")
+        if address != seat.address:  # only a newer request may move a seat (timestamp > now)
+            if timestamp is None or timestamp <= seat.last_ts:
+                return []
+            seat.address = address
+        if timestamp is not None and timestamp > seat.last_ts:
+            seat.last_ts = timestamp
+        if self._check_clock(now):
+            return self._game_ends(now)
+        self._heard(seat, now)
+        return [self._reply_state(seat, now)]
+
     # -- play -----------------------------------------------------------------------------
 
-    def handle_flux(self, seat: Seat, flux: Flux, now: int) -> list[Outgoing]:
-        self._heard(seat, now)
+    def handle_flux(self, seat: Seat, flux: Flux, now: int, address: Address) -> list[Outgoing]:
+        """A player's request. Only one newer than the last applied changes anything, the seat's
+        address and liveness included; an old one from elsewhere (a replay) gets no answer."""
+        fresh = flux.timestamp > seat.last_ts
+        if not fresh and address != seat.address:
+            return []
+        if fresh:
+            seat.last_ts = flux.timestamp
+            seat.address = address
+            seat.token_echoed = seat.token_echoed or flux.token is not None
+            self._heard(seat, now)
         if self._check_clock(now):
             return self._game_ends(now)
         if self.state != MatchState.PLAYING:
@@ -182,10 +214,10 @@ class Match:
         rejected: Payload | None = None
         power: Payload = {}
         changed = False
-        if flux.timestamp > seat.last_ts:
-            seat.last_ts = flux.timestamp
+        if fresh:
             rejected, changed = self._apply_locks(seat, flux, now)
-            if self.state == MatchState.PLAYING and flux.power_used is not None:
+            # A refused lock stops the request: its power use waits for the next one.
+            if self.state == MatchState.PLAYING and flux.power_used is not None and not rejected:
                 power = self._use_power(seat, flux, now)
                 changed = changed or power.get("power_used") is not None
         if self.state == MatchState.ENDED:  # a lock topped the player out
@@ -293,19 +325,19 @@ class Match:
             return []
         return [Outgoing(s.address, replies.game_flux(self, s, now)) for s in self.seats]
 
-    def handle_leave(
-        self, seat: Seat, leave: Leave, now: int, address: Address | None = None
-    ) -> list[Outgoing]:
+    def handle_leave(self, seat: Seat, leave: Leave, now: int, address: Address) -> list[Outgoing]:
         if self._check_clock(now):
             return self._game_ends(now)
-        if leave.intent == LeaveIntent.CLOSED and address is not None and address != seat.address:
-            return []  # a socket the seat has already left (the tab rejoined from a new one)
-        if leave.timestamp <= seat.last_ts or self.state == MatchState.ENDED:
-            return [self._reply_state(seat, now)]
-        seat.last_ts = leave.timestamp
         if leave.intent == LeaveIntent.CLOSED:
+            # The bridge's notice for the socket the seat is on; no timestamp of the player's:
+            # the bridge's clock is not theirs, and "away" undoes itself with the next request.
+            if address != seat.address or self.state == MatchState.ENDED:
+                return []
             seat.closed = True
             return self._away_notices(now)
+        if leave.timestamp <= seat.last_ts or self.state == MatchState.ENDED:
+            return [self._reply_state(seat, now)] if address == seat.address else []
+        seat.last_ts = leave.timestamp
         if self.state == MatchState.WAITING:
             self._cancel(now)
             return []

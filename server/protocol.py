@@ -25,7 +25,7 @@ CLIENT_COMMANDS = frozenset({"connect", "game_flux", "leave"})
 MAX_TIMESTAMP = 2**53  # JavaScript's safe integers: anything larger is not a real clock
 
 _POWER_NAMES = frozenset(str(power) for power in POWERS)
-_NAME = re.compile(r"[\w .-]{1,16}")
+_NAME = re.compile(r"[A-Za-z0-9_ .-]{1,16}")  # ASCII: 16 characters are 16 bytes
 _GAME_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -42,6 +42,7 @@ class Connect:
     game_name: str | None
     token: str | None
     timestamp: int | None
+    cookie: str | None = None  # echo of the server's address cookie (docs/protocol.md)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Flux:
     locks: tuple[Lock, ...]
     power_used: EffectKind | None
     power_n: int | None  # the player's count of power uses before this one
+    cookie: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Leave:
     game_name: str
     token: str | None
     intent: LeaveIntent
+    cookie: str | None = None
 
 
 Message = Connect | Flux | Leave
@@ -116,7 +119,7 @@ def _name(obj: Mapping[str, Any], key: str, where: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ProtocolError("bad_name", f"{where}.{key}: expected a string")
-    value = value.strip()
+    value = value.strip(" ")
     if not _NAME.fullmatch(value) or not value.isprintable():
         raise ProtocolError("bad_name", f"{where}.{key}: 1-16 letters, digits, spaces, _ - .")
     return value
@@ -142,6 +145,7 @@ def _parse_connect(obj: Mapping[str, Any]) -> Connect:
         game_name=_optional_str(obj, "game_name", "connect", _GAME_NAME),
         token=_optional_str(obj, "token", "connect", _TOKEN),
         timestamp=timestamp,
+        cookie=_optional_str(obj, "cookie", "connect", _TOKEN),
     )
 
 
@@ -192,6 +196,7 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
         locks=locks,
         power_used=None if power_used is None else EffectKind(power_used),
         power_n=power_n,
+        cookie=_optional_str(obj, "cookie", "game_flux", _TOKEN),
     )
 
 
@@ -206,6 +211,7 @@ def _parse_leave(obj: Mapping[str, Any]) -> Leave:
         ),
         token=_optional_str(obj, "token", "leave", _TOKEN),
         intent=LeaveIntent(intent),
+        cookie=_optional_str(obj, "cookie", "leave", _TOKEN),
     )
 
 
@@ -236,7 +242,8 @@ OMITTED_WHEN_EMPTY = frozenset(
 def encode_reply(payload: Mapping[str, Any]) -> bytes:
     """Encode a reply within MAX_DATAGRAM: if it is too large, `next_block` is cut to
     SHORT_PREVIEW pieces and `power_applied` left out, then the newest `effects` wait for a
-    later datagram (they are repeated until applied, so nothing is lost; docs/protocol.md)."""
+    later datagram (they are repeated until applied, so nothing is lost; docs/protocol.md), and
+    last the preview shrinks to the next piece. ValueError if even that does not fit."""
     payload = {
         key: value for key, value in payload.items()
         if not (key in OMITTED_WHEN_EMPTY and value in (None, False))
@@ -254,6 +261,9 @@ def encode_reply(payload: Mapping[str, Any]) -> bytes:
     while len(data) > MAX_DATAGRAM and effects:
         effects.pop()
         trimmed["effects"] = effects
+        data = encode(trimmed)
+    if len(data) > MAX_DATAGRAM and "next_block" in trimmed:
+        trimmed["next_block"] = trimmed["next_block"][:2]  # the piece in hand and the next
         data = encode(trimmed)
     if len(data) > MAX_DATAGRAM:
         raise ValueError(f"a {payload.get('command')} reply of {len(data)} bytes cannot be cut")

@@ -12,7 +12,11 @@ timestamp, and the receiver applies only the newest (the seed's `timestamp > now
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
+import os
 import random
 import socket
 import socketserver
@@ -27,7 +31,16 @@ from server.errors import ProtocolError
 from server.guard import Guard, GuardSettings
 from server.lobby import Lobby, LobbySettings
 from server.match import Address, MatchSettings, Outgoing
-from server.protocol import Connect, Flux, Leave, LeaveIntent, decode, encode_reply, error_reply
+from server.protocol import (
+    MAX_DATAGRAM,
+    Connect,
+    Flux,
+    Leave,
+    decode,
+    encode,
+    encode_reply,
+    error_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +60,7 @@ class ServerSettings:
     datagrams_per_second: float = 100.0  # per source address; the excess is dropped
     match_seed: int | None = None  # fixed pieces and draws for every match (tests only)
     starting_powers: tuple[EffectKind, ...] = ()  # practice and tests: powers held from the start
+    record_history: bool = False  # keep every lock and effect of every board (tests, replays)
 
     def lobby_settings(self) -> LobbySettings:
         disconnect_ms = round(self.disconnect_seconds * 1000)
@@ -57,6 +71,7 @@ class ServerSettings:
             linger_ms=round(self.linger_seconds * 1000),
             starting_powers=self.starting_powers,
             effect_grace_ms=round(self.effect_grace_seconds * 1000),
+            record_history=self.record_history,
         )
         return LobbySettings(match=match, max_matches=self.max_matches,
                              match_seed=self.match_seed)
@@ -97,6 +112,13 @@ class GameService:
         self.counters = Counters()
         self.guard_lock = threading.Lock()
         self.guard = Guard(settings.guard_settings())
+        self._cookie_secret = os.urandom(16)
+
+    def cookie_for(self, address: Address) -> str:
+        """A secret only datagrams sent to `address` carry: echoing it proves the sender reads
+        them (RFC 9000 §8.1 address validation; stateless, like netcode's challenge token)."""
+        mac = hmac.new(self._cookie_secret, repr(tuple(address[:2])).encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(mac.digest()[:16]).decode().rstrip("=")
 
     def handle(self, data: bytes, address: Address) -> list[tuple[Address, bytes]]:
         now = self.clock.now()
@@ -106,47 +128,40 @@ class GameService:
             self.counters.received += 1
         try:
             message = decode(data)
-            outgoing, verified = self._dispatch(message, address, now)
+            if message.cookie is not None and hmac.compare_digest(
+                message.cookie, self.cookie_for(address)
+            ):
+                with self.guard_lock:
+                    self.guard.verify(address)
+            outgoing = self._dispatch(message, address, now)
         except ProtocolError as exc:
             with self.guard_lock:
                 self.counters.errors += 1
                 reasons = self.counters.by_reason
                 reasons[exc.reason] = reasons.get(exc.reason, 0) + 1
             reply = error_reply(exc, len(data))
-            return self._permitted([(address, reply)] if reply is not None else [])
-        if verified:
-            with self.guard_lock:
-                self.guard.verify(address)
+            return self._permitted([(address, reply)] if reply is not None else [], False)
         return self._permitted(_encoded(outgoing))
 
-    def _dispatch(
-        self, message: object, address: Address, now: int
-    ) -> tuple[list[Outgoing], bool]:
-        """The replies, and whether the sender proved it reads our datagrams (a valid token)."""
+    def _dispatch(self, message: object, address: Address, now: int) -> list[Outgoing]:
         if isinstance(message, Connect):
             # Pairing reads and seats under the registry lock so two connects cannot both take
             # the last seat; the match lock keeps flux handlers of that match out meanwhile.
             with self.registry_lock:
                 match = self.lobby.route(message, address, now)
                 with match.lock:
-                    out = match.connect(
-                        message.name, address, message.token, self.lobby.new_token(), now
-                    )
-            return out, message.token is not None
+                    return match.connect(message.name, address, message.token,
+                                         self.lobby.new_token(), now, message.timestamp)
         if isinstance(message, Flux | Leave):
             if message.token is None and self.settings.require_token:
                 raise ProtocolError("bad_token", "this server wants the seat's token")
             with self.registry_lock:
                 match = self.lobby.find(message.game_name)
             with match.lock:
+                seat = match.seat_for(address, message.token)
                 if isinstance(message, Flux):
-                    seat = match.seat_for(address, message.token)
-                    out = match.handle_flux(seat, message, now)
-                else:  # a closing socket's leave must not pull the seat back to it
-                    closed = message.intent == LeaveIntent.CLOSED
-                    seat = match.seat_for(address, message.token, follow=not closed)
-                    out = match.handle_leave(seat, message, now, address)
-            return out, message.token is not None
+                    return match.handle_flux(seat, message, now, address)
+                return match.handle_leave(seat, message, now, address)
         raise ProtocolError("unknown_command")
 
     def tick(self) -> list[tuple[Address, bytes]]:
@@ -161,14 +176,39 @@ class GameService:
             self.lobby.expire(now)
         return self._permitted(_encoded(outgoing))
 
-    def _permitted(self, replies: list[tuple[Address, bytes]]) -> list[tuple[Address, bytes]]:
-        """Only what the anti-amplification budget allows (docs/protocol.md "Handshake")."""
-        with self.guard_lock:
-            return [(to, data) for to, data in replies if self.guard.may_send(to, len(data))]
+    def _permitted(
+        self, replies: list[tuple[Address, bytes]], handshake: bool = True
+    ) -> list[tuple[Address, bytes]]:
+        """Only what the anti-amplification budget allows (docs/protocol.md "Handshake"). An
+        unverified address gets the reply with its cookie added or, when that does not fit
+        the budget, a small `verify` carrying just the cookie. Error replies stay as they are:
+        never larger than their request."""
+        permitted = []
+        for to, data in replies:
+            with self.guard_lock:
+                verified = self.guard.is_verified(to)
+            if verified or not handshake:
+                candidates = [data]
+            else:
+                cookie = self.cookie_for(to)
+                with_cookie = data[:-1] + f',"cookie":"{cookie}"}}'.encode()
+                small = encode({"command": "verify", "cookie": cookie})
+                candidates = [c for c in (with_cookie, small) if len(c) <= MAX_DATAGRAM]
+            with self.guard_lock:
+                sendable = next((c for c in candidates if self.guard.may_send(to, len(c))), None)
+            if sendable is not None:
+                permitted.append((to, sendable))
+        return permitted
 
 
 def _encoded(outgoing: Iterable[Outgoing]) -> list[tuple[Address, bytes]]:
-    return [(item.address, encode_reply(item.payload)) for item in outgoing]
+    encoded = []
+    for item in outgoing:
+        try:
+            encoded.append((item.address, encode_reply(item.payload)))
+        except ValueError:  # one reply that cannot fit must not take the others with it
+            log.exception("dropped a %s for %s", item.payload.get("command"), item.address)
+    return encoded
 
 
 class _Handler(socketserver.BaseRequestHandler):

@@ -26,6 +26,7 @@ class SeedClient:
         self.last_ts = 0  # our own timestamps: strictly increasing
         self.newest_applied = 0  # the newest server timestamp applied (timestamp > now)
         self.game: dict[str, Any] = {}
+        self.cookie: str | None = None  # the server's cookie for our address, once it sent one
         self.end: dict[str, Any] | None = None
         self.bot = Bot(strategy=strategy, use_powers=use_powers)
 
@@ -37,6 +38,8 @@ class SeedClient:
         return self.last_ts
 
     def send(self, msg: dict[str, Any] | bytes) -> None:
+        if isinstance(msg, dict) and self.cookie is not None:
+            msg = {"cookie": self.cookie, **msg}
         data = msg if isinstance(msg, bytes) else json.dumps(msg).encode()
         self.sock.sendto(data, self.server)
 
@@ -48,6 +51,7 @@ class SeedClient:
             return None
         assert len(data) <= 1200, f"datagram of {len(data)} bytes"
         msg = json.loads(data)
+        self.cookie = msg.pop("cookie", self.cookie)  # echoed: it proves our address
         self._apply(msg)
         return msg
 
@@ -107,8 +111,8 @@ class SeedClient:
 
 
 def pair(alice: SeedClient, bob: SeedClient) -> None:
-    """Alice challenges Bob and waits; Bob answers; both then send a first request with their
-    token, which proves their address to the server (docs/protocol.md "Handshake"). Bounded."""
+    """Alice challenges Bob and waits; Bob answers; both then send a first request echoing the
+    cookie, which proves their address to the server (docs/protocol.md "Handshake"). Bounded."""
     deadline = time.monotonic() + 10
     while "game_name" not in alice.game:
         assert time.monotonic() < deadline, "alice got no answer to connect"

@@ -222,3 +222,20 @@ def test_an_effect_too_large_for_a_datagram_waits_and_is_forced_by_the_grace():
     h.flux(BOB, bob)
     forced = dict(h.tick(1_100))[BOB]
     assert forced["fx"] == 1 and forced["user_blocks"][:6] == [E] * 6
+
+
+def test_a_worst_case_rejoin_still_fits_one_datagram():
+    h = Harness()
+    waiting = h.only(ALICE, {"command": "connect", "self": "A" * 16, "opponent": "B" * 16})
+    started = dict(h.send(BOB, {"command": "connect", "self": "B" * 16, "opponent": "A" * 16}))
+    (match,) = h.service.lobby.matches.values()
+    for seat in match.seats:
+        seat.powers = [EffectKind.CLEAR_LINE] * 6
+        seat.board.score = 99_999_999
+        seat.board.hold = (150, Piece.I)
+        seat.board.field = Field.from_rows(["GGGGGGGGG."] * 19 + [E])
+    rejoin = h.only(("127.0.0.1", 41000), {"command": "connect", "self": "A" * 16,
+                                           "game_name": waiting["game_name"],
+                                           "token": started[ALICE]["token"],
+                                           "timestamp": 10**13})
+    assert rejoin["command"] == "game_start" and rejoin["hold"] == "I"

@@ -451,6 +451,28 @@ async def test_leave_is_sent_when_the_browser_goes_away(
     }
 
 
+async def test_the_bridge_answers_the_address_handshake_itself(
+    make_client: ClientFactory, fake_server: FakeServer
+) -> None:
+    """The server's cookie proves the bridge's UDP address: the bridge echoes it in every later
+    datagram, and a bare `verify` never reaches the page (docs/protocol.md "Handshake")."""
+    client = await make_client()
+    ws = await client.ws_connect("/ws", origin=_origin(client))
+    await ws.send_str(json.dumps({**CONNECT, "timestamp": 7}))
+    first, addr = await fake_server.next()
+    assert "cookie" not in first
+    fake_server.send({"command": "verify", "cookie": "c00kie"}, addr)
+    fake_server.send({"command": "waiting", "game_name": "g1", "self": "alice",
+                      "cookie": "c00kie"}, addr)
+    assert json.loads(await ws.receive_str(timeout=5))["command"] == "waiting"
+    await ws.send_str(json.dumps({**CONNECT, "timestamp": 8}))
+    second, _ = await fake_server.next()
+    assert second == {**CONNECT, "timestamp": 8, "cookie": "c00kie"}
+    await ws.close()
+    leave, _ = await fake_server.next()
+    assert leave["cookie"] == "c00kie" and leave["timestamp"] == 9
+
+
 async def test_no_leave_after_the_game_ended(
     make_client: ClientFactory, fake_server: FakeServer
 ) -> None:

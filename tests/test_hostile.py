@@ -138,6 +138,11 @@ def test_replayed_datagram_from_another_address_moves_nothing(server):
         alice.drain(0.2)
         assert alice.game["ack"] == 1
         replayer.sendto(datagram, server.address)  # a captured datagram, replayed: stale
+        replayer.settimeout(0.5)
+        with pytest.raises(TimeoutError):  # no answer to a stale datagram from elsewhere
+            replayer.recvfrom(65536)
+        (match,) = server.server.service.lobby.matches.values()
+        assert match.find_seat("alice").address == alice.sock.getsockname()
         alice.flux(alice.bot.unacked)
         alice.drain(0.2)
         assert alice.game["ack"] == 1 and alice.end is None
@@ -156,8 +161,11 @@ def test_a_reloaded_client_takes_its_seat_back(server):
     alice.sock.close()  # the tab goes; a new one (new address) comes back with the token
     again = SeedClient(server.address, "alice")
     try:
-        again.send({"command": "connect", "self": "alice", "game_name": alice.game["game_name"],
-                    "token": alice.game["token"], "pad": "." * 400})
+        rejoin = {"command": "connect", "self": "alice", "game_name": alice.game["game_name"],
+                  "token": alice.game["token"], "pad": "." * 400}
+        again.send({**rejoin, "timestamp": 1000})  # older than alice's last request: ignored
+        assert again.recv(0.5) is None
+        again.send({**rejoin, "timestamp": again.stamp()})
         start = again.recv(1)
         assert start["command"] == "game_start" and start["user_blocks"] == field
         assert start["ack"] == ack and start["token"] == alice.game["token"]
@@ -224,3 +232,18 @@ def test_a_flood_is_rate_limited_and_the_match_plays_on(server):
     assert alice.game["ack"] >= 3 and alice.end is None
     alice.close()
     bob.close()
+
+
+def test_a_token_does_not_prove_an_address_so_it_cannot_amplify(server):
+    """A player aiming its own seat at a victim (here: a socket that never echoes the cookie)
+    gets the victim at most 3x the bytes sent from there."""
+    alice, bob = paired(server.address)
+    try:
+        requests = [json.dumps({"command": "game_flux", "timestamp": alice.stamp(),
+                                "game_name": alice.game["game_name"],
+                                "token": alice.game["token"]}).encode() for _ in range(40)]
+        sent, received = _blast(server.address, requests)
+        assert 0 < received <= 3 * sent
+    finally:
+        alice.close()
+        bob.close()

@@ -14,7 +14,8 @@ from tests.seed_client import SeedClient, pair
 
 
 def play_battle(impairment: Impairment, seconds: float, seed: int):
-    running = start_server(ServerSettings(host="127.0.0.1", port=0, match_seconds=seconds))
+    running = start_server(ServerSettings(host="127.0.0.1", port=0, match_seconds=seconds,
+                                          record_history=True))
     links = [ImpairedLink(running.address, impairment, impairment, seed=seed + k)
              for k in range(2)]
     alice = SeedClient(links[0].address, "alice", use_powers=True)

@@ -37,14 +37,26 @@ class Harness:
         self.clock = FakeClock()
         self.service = GameService(ServerSettings(**settings), clock=self.clock)
         self.ts = {ALICE: 1000, BOB: 1000, CAROL: 1000}
+        self.cookies: dict[tuple, str] = {}
 
     def send(self, address, msg: dict) -> list[tuple[tuple, dict]]:
+        """One datagram from `address`, as a client sends it: a connect padded, and the address
+        cookie echoed once the server gave one (docs/protocol.md "Handshake")."""
         if msg.get("command") == "connect":
-            msg = {**msg, "pad": PAD}  # docs/protocol.md "Handshake": room for game_start
-        replies = self.service.handle(json.dumps(msg).encode(), address)
-        for _to, data in replies:
+            msg = {**msg, "pad": PAD}
+        if address in self.cookies and "cookie" not in msg:
+            msg = {**msg, "cookie": self.cookies[address]}
+        return self.received(self.service.handle(json.dumps(msg).encode(), address))
+
+    def received(self, replies: list[tuple[tuple, bytes]]) -> list[tuple[tuple, dict]]:
+        decoded = []
+        for to, data in replies:
             assert len(data) <= MAX_DATAGRAM
-        return [(to, json.loads(data)) for to, data in replies]
+            reply = json.loads(data)
+            if "cookie" in reply:
+                self.cookies[to] = reply.pop("cookie")
+            decoded.append((to, reply))
+        return decoded
 
     def only(self, address, msg: dict) -> dict:
         replies = self.send(address, msg)
@@ -65,13 +77,13 @@ class Harness:
 
     def tick(self, ms: int) -> list[tuple[tuple, dict]]:
         self.clock.ms += ms
-        return [(to, json.loads(data)) for to, data in self.service.tick()]
+        return self.received(self.service.tick())
 
     def start(self) -> tuple[dict, dict]:
         waiting = self.only(ALICE, {"command": "connect", "self": "alice", "opponent": "bob"})
         assert waiting["command"] == "waiting"
         replies = dict(self.send(BOB, {"command": "connect", "self": "bob", "opponent": "alice"}))
-        for address in (ALICE, BOB):  # a first request with the token proves each address
+        for address in (ALICE, BOB):  # a first request echoing the cookie proves each address
             self.flux(address, replies[address])
         return replies[ALICE], replies[BOB]
 
@@ -273,8 +285,10 @@ def test_forfeit_and_closed_then_rejoin():
                           "intent": "closed"})
     assert dict(closed)[ALICE].get("opponent_away") is True
     new_bob = ("127.0.0.1", 40999)
-    back = h.only(new_bob, {"command": "connect", "self": "bob",
-                            "game_name": bob["game_name"], "token": bob["token"]})
+    rejoin = {"command": "connect", "self": "bob", "game_name": bob["game_name"],
+              "token": bob["token"]}
+    assert h.send(new_bob, rejoin) == []  # no timestamp: it could be a replay, it moves nothing
+    back = h.only(new_bob, {**rejoin, "timestamp": h.stamp(BOB)})
     assert back["command"] == "game_start" and back["time_left"] == bob["time_left"]
     notice = dict(h.tick(100))
     assert notice[ALICE].get("opponent_away", False) is False
@@ -345,3 +359,50 @@ def test_garbage_never_touches_a_match(data):
 def _token_of(h: Harness, name: str) -> str:
     (match,) = h.service.lobby.matches.values()
     return match.find_seat(name).token
+
+
+def test_bridge_clock_on_a_closed_leave_does_not_block_the_player():
+    h = Harness()
+    _alice, bob = h.start()
+    # The bridge's clock runs minutes ahead of the browser's: its leave must not become the
+    # seat's newest timestamp, or every later request of the player would be "stale".
+    h.send(BOB, {"command": "leave", "timestamp": 2**50, "game_name": bob["game_name"],
+                 "token": bob["token"], "intent": "closed"})
+    back = dict(h.flux(BOB, bob))[BOB]
+    assert back["command"] == "game_flux" and back.get("opponent_away", False) is False
+    (match,) = h.service.lobby.matches.values()
+    assert match.find_seat("bob").last_ts < 2**50 and not match.find_seat("bob").closed
+
+
+def test_a_seat_that_showed_its_token_needs_it_to_reconnect():
+    h = Harness()
+    _alice, bob = h.start()
+    reply = h.only(BOB, {"command": "connect", "self": "bob", "game_name": bob["game_name"]})
+    assert reply["reason"] == "bad_token"  # even from its own (maybe reused) port
+
+
+def test_a_wrong_token_is_refused_even_when_time_is_up():
+    h = Harness(match_seconds=1)
+    alice, _ = h.start()
+    h.clock.ms += 1_000  # time is up, and no tick has ended the match yet
+    reply = h.only(CAROL, {"command": "connect", "self": "alice",
+                           "game_name": alice["game_name"], "token": "notAtoken"})
+    assert reply["reason"] == "bad_token"
+
+
+def test_one_address_cannot_fill_the_server_with_waiting_matches():
+    h = Harness()
+    for k in range(4):
+        assert h.only(CAROL, {"command": "connect", "self": f"c{k}"})["command"] == "waiting"
+    assert h.only(CAROL, {"command": "connect", "self": "c9"})["reason"] == "too_many_waiting"
+    assert h.only(ALICE, {"command": "connect", "self": "alice"})["command"] == "waiting"
+
+
+def test_a_stale_request_from_elsewhere_gets_no_answer_and_moves_nothing():
+    h = Harness()
+    alice, _ = h.start()
+    old = {"timestamp": 5, "command": "game_flux", "game_name": alice["game_name"],
+           "token": alice["token"]}
+    assert h.send(CAROL, old) == []
+    (match,) = h.service.lobby.matches.values()
+    assert match.find_seat("alice").address == ALICE

@@ -158,7 +158,8 @@ async def test_pages_under_the_prefix_show_the_public_address(stack: Stack) -> N
 async def test_a_websocket_through_nginx_reaches_the_server(stack: Stack) -> None:
     url = f"ws://127.0.0.1:{stack.public_port}{PREFIX}ws"
     async with websockets.connect(url, origin=websockets.Origin(stack.public_origin)) as ws:
-        await ws.send(json.dumps({"command": "connect", "self": "alice", "opponent": "bob"}))
+        await ws.send(json.dumps({"command": "connect", "self": "alice", "opponent": "bob",
+                                  "pad": "." * 400}))  # protocol.md "Handshake"
         waiting = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert (waiting["command"], waiting["self"]) == ("waiting", "alice")
         await ws.send("not json")  # the bridge answers through nginx, and stays open

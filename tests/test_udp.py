@@ -176,7 +176,8 @@ def test_cli_server_prints_address_and_stops_on_sigterm():
         port = int(line.rsplit(":", 1)[1])
         client = SeedClient(("127.0.0.1", port), "alice")
         try:
-            client.send({"command": "connect", "self": "alice", "opponent": "bob"})
+            client.send({"command": "connect", "self": "alice", "opponent": "bob",
+                         "pad": "." * 400})
             assert client.recv(2)["command"] == "waiting"
         finally:
             client.close()

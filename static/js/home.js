@@ -72,7 +72,8 @@ export class Home {
   #start(choice) {
     const self = cleanName(this.name.value);
     if (self === null) {
-      this.showError('Pick a name: 1–16 letters, digits, spaces, _ - or . characters.');
+      this.showError('Pick a name: 1–16 plain letters (A–Z), digits, spaces, _ - or . '
+        + 'characters.');
       this.name.focus();
       return;
     }

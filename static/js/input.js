@@ -18,6 +18,11 @@ export class KeyboardInput {
     this.onKeyDown = (event) => this.#keyDown(event);
     this.onKeyUp = (event) => this.#keyUp(event);
     this.onBlur = () => this.releaseAll();
+    // A hidden page gets no keyup for keys let go meanwhile (a phone backgrounds the tab
+    // without a blur): treat it as every key released.
+    this.onVisibility = () => {
+      if (this.target.visibilityState === 'hidden') this.releaseAll();
+    };
   }
 
   setBindings(bindings) {
@@ -28,6 +33,7 @@ export class KeyboardInput {
   attach(windowLike) {
     this.target.addEventListener('keydown', this.onKeyDown);
     this.target.addEventListener('keyup', this.onKeyUp);
+    this.target.addEventListener('visibilitychange', this.onVisibility);
     windowLike.addEventListener('blur', this.onBlur);
   }
 

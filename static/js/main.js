@@ -35,12 +35,13 @@ let needConnect = false; // repeat `connect` once a second until game_start
 let lastConnect = -Infinity;
 let waitingIn = null; // game_name of the match this tab opened and waits in
 let match = null;
+const SEEKING = new Set(['connecting', 'waiting', 'playing']); // phases that hold or seek a seat
 
 const conn = new Connection(wsUrl(location, config.wsPath), {
   onMessage: (msg) => HANDLERS[msg.command]?.(msg),
   onState: (status) => hud.connection(status),
   onOpen: () => {
-    if (intent === null) return;
+    if (intent === null || !SEEKING.has(phase)) return;
     needConnect = true; // a new socket is a new address: claim the seat again
     sendConnect();
   },
@@ -142,6 +143,7 @@ function onError(msg) {
   } else if (phase === 'connecting' || phase === 'waiting') {
     needConnect = false;
     if (intent?.token) dropSeat(sessionStorage, intent.gameName);
+    intent = null; // refused: a reconnect must not ask again (and again, once a second)
     if (msg.reason === 'name_taken' || msg.reason === 'bad_name') {
       phase = 'home';
       home.showError(text);

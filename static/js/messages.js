@@ -7,8 +7,9 @@ export const MAX_LOCKS = 8; // unacknowledged locks repeated per request
 // bytes it sent (RFC 9000 §8.1); a connect this large lets the ~1 KB game_start through at once.
 export const MIN_CONNECT_BYTES = 400;
 
-// Names: 1–16 characters after trimming; letters, digits, spaces and _ - . (as the server's \w)
-const NAME = /^[\p{L}\p{N}_ .-]{1,16}$/u;
+// Names: 1–16 characters after trimming; ASCII letters, digits, spaces and _ - . (the server's
+// rule in docs/protocol.md: 16 characters are 16 bytes)
+const NAME = /^[A-Za-z0-9_ .-]{1,16}$/;
 
 /** The trimmed name, or null when the server would refuse it. */
 export function cleanName(raw) {
@@ -122,9 +123,11 @@ const ERRORS = {
   unknown_game: 'This match no longer exists.',
   game_full: 'This match already has two players.',
   name_taken: 'That name is already taken in this match. Pick another one.',
-  bad_name: 'Names are 1–16 letters, digits, spaces, _ - or . characters.',
+  bad_name: 'Names are 1–16 plain letters (A–Z), digits, spaces, _ - or . characters.',
   bad_token: 'Your seat in this match could not be restored.',
   not_in_game: 'You are not a player of this match.',
+  server_full: 'The server is full right now. Try again in a minute.',
+  too_many_waiting: 'You already have 4 matches waiting for an opponent. Cancel one first.',
 };
 
 /** Words for an `error` frame's reason; unknown reasons are shown as they came. */

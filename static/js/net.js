@@ -4,8 +4,9 @@
 
 // Server messages that change game state, and so must be newer than the last one applied
 // (docs/protocol.md, Conventions: "Only a packet newer than the last one applied may change
-// state").
-const ORDERED = new Set(['game_start', 'game_flux']);
+// state"). The server stamps everything it sends a seat strictly increasing, so a waiting or a
+// game_end that is not newer is a replay. Errors carry no timestamp and change no seat.
+const ORDERED = new Set(['waiting', 'game_start', 'game_flux', 'game_end']);
 
 /** Parse one text frame; anything that is not a JSON object with a string `command` is null. */
 export function parseFrame(text) {
@@ -160,7 +161,6 @@ export class Connection {
     const socket = new this.WebSocketImpl(this.url);
     this.socket = socket;
     socket.addEventListener('open', () => {
-      this.attempt = 0;
       this.link.forget();
       this.#setState('online');
       this.handlers.onOpen?.();
@@ -189,6 +189,10 @@ export class Connection {
   }
 
   #receive(data) {
+    // A frame proves the link works: only then does the next reconnect start from the shortest
+    // delay. A bridge that accepts the socket and closes it at once (game server unreachable)
+    // is retried with growing delays, not every 250 ms.
+    this.attempt = 0;
     const msg = parseFrame(data);
     if (msg === null) return;
     // a stale reply still proves a round trip: measure it before the filter drops it

@@ -13,13 +13,19 @@ export class Timer {
     this.accumulated = 0;
     this.last = null;
     this.running = false;
+    this.loop = 0; // which start() the pending frame belongs to
   }
 
   start() {
     if (this.running) return;
     this.running = true;
     this.last = null;
-    this.raf((now) => this.#frame(now));
+    this.accumulated = 0; // time left over from an earlier match is not this one's
+    // A frame of the previous loop may still be queued (stop() then start() before it ran, or a
+    // hidden tab where frames wait): it must end, not run beside this loop at double speed.
+    this.loop += 1;
+    const loop = this.loop;
+    this.raf((now) => this.#frame(now, loop));
   }
 
   stop() {
@@ -38,11 +44,11 @@ export class Timer {
     return steps;
   }
 
-  #frame(now) {
-    if (!this.running) return;
+  #frame(now, loop) {
+    if (!this.running || loop !== this.loop) return;
     if (this.last !== null) this.advance(now - this.last);
     this.last = now;
     this.draw();
-    this.raf((next) => this.#frame(next));
+    this.raf((next) => this.#frame(next, loop));
   }
 }

@@ -40,6 +40,16 @@ describe('TimestampFilter', () => {
     assert.equal(filter.lastApplied, 101);
   });
 
+  test('waiting and game_end are state too: a replayed one is dropped', () => {
+    const filter = new TimestampFilter();
+    assert.equal(filter.accept({ command: 'waiting', timestamp: 100 }), true);
+    assert.equal(filter.accept({ command: 'game_start', timestamp: 200 }), true);
+    assert.equal(filter.accept({ command: 'waiting', timestamp: 150 }), false);
+    assert.equal(filter.accept({ command: 'game_end', timestamp: 200 }), false);
+    assert.equal(filter.accept({ command: 'game_end', timestamp: 201 }), true);
+    assert.equal(filter.accept({ command: 'error', reason: 'unknown_game' }), true);
+  });
+
   test('game_start and game_flux share one mark', () => {
     const filter = new TimestampFilter();
     assert.equal(filter.accept({ command: 'game_start', timestamp: 500 }), true);
@@ -63,11 +73,9 @@ describe('TimestampFilter', () => {
     assert.equal(filter.lastApplied, -Infinity);
   });
 
-  test('always delivers waiting, game_end and error, whatever their timestamp', () => {
+  test('always delivers errors (they carry no timestamp and change no seat)', () => {
     const filter = new TimestampFilter();
     filter.accept(flux(1000));
-    assert.equal(filter.accept({ command: 'game_end', timestamp: 1 }), true);
-    assert.equal(filter.accept({ command: 'waiting', timestamp: 2 }), true);
     assert.equal(filter.accept({ command: 'error', reason: 'bad_field' }), true);
     assert.equal(filter.lastApplied, 1000);
   });
@@ -252,13 +260,39 @@ describe('Connection', () => {
     t.mock.timers.tick(10000);
     assert.equal(FakeSocket.made.length, 2);
   });
+
+  test('a socket that opens and closes without a frame is retried with growing delays', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    t.mock.method(Math, 'random', () => 0.5); // no jitter: delays 250, 500, 1000, 2000 …
+    open();
+    const retryAfter = () => { // open and drop the newest socket; ms until the next one
+      const before = FakeSocket.made.length;
+      FakeSocket.made.at(-1).emit('open');
+      FakeSocket.made.at(-1).emit('close');
+      let waited = 0;
+      while (FakeSocket.made.length === before) {
+        t.mock.timers.tick(50);
+        waited += 50;
+      }
+      return waited;
+    };
+    assert.deepEqual([retryAfter(), retryAfter(), retryAfter(), retryAfter()],
+      [250, 500, 1000, 2000]);
+    // a socket that carried a frame worked: its loss is retried quickly again
+    FakeSocket.made.at(-1).emit('open');
+    FakeSocket.made.at(-1).emit('message', { data: '{"command":"error","reason":"x"}' });
+    FakeSocket.made.at(-1).emit('close');
+    t.mock.timers.tick(250);
+    assert.equal(FakeSocket.made.length, 6);
+  });
 });
 
 describe('messages', () => {
   test('cleanName trims and enforces the name rules', () => {
     assert.equal(cleanName('  alice  '), 'alice');
-    assert.equal(cleanName('Zoë_2.x-y'), 'Zoë_2.x-y');
-    for (const bad of ['', '   ', 'a'.repeat(17), '<b>', 'a/b', null]) {
+    assert.equal(cleanName('Zoe_2.x-y'), 'Zoe_2.x-y');
+    // docs/protocol.md: ASCII letters and digits only (the server refuses the rest)
+    for (const bad of ['', '   ', 'a'.repeat(17), '<b>', 'a/b', null, 'Zoë', '名前', '١٢']) {
       assert.equal(cleanName(bad), null, String(bad));
     }
   });
@@ -360,6 +394,8 @@ describe('messages', () => {
   test('errorText explains known reasons and names unknown ones', () => {
     assert.match(errorText('unknown_game'), /no longer exists/);
     assert.match(errorText('game_full'), /two players/);
+    assert.match(errorText('server_full'), /try again/i);
+    assert.match(errorText('too_many_waiting'), /4 matches waiting/);
     assert.match(errorText('weird'), /weird/);
   });
 });

@@ -1,0 +1,98 @@
+// A WebSocket the bridge drops, in headless Chromium against `block-attack play`: the page
+// reconnects, comes back to its seat in a running match, and does not ask again for a match the
+// server already refused. The socket is routed through Playwright so the test can drop it.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, findChromium, startGame } from './game-process.js';
+import { DESKTOP, Pages, createMatch, inMatch, joinByLink, until } from './pages.js';
+
+let game;
+let browser;
+let pages;
+
+before(async () => {
+  game = await startGame({ matchSeconds: 60 });
+  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+  pages = new Pages(browser);
+});
+
+afterEach(() => pages.closeAll());
+
+after(async () => {
+  await browser?.close();
+  await game?.stop();
+});
+
+/**
+ * A page at `url` whose WebSockets pass through the test: page.frames lists what it sent (per
+ * socket, parsed), page.received what it got, and page.dropSocket() closes its current one as a
+ * restarting bridge would.
+ */
+async function routedPage(url) {
+  const context = await browser.newContext(DESKTOP);
+  pages.contexts.push(context);
+  const sockets = [];
+  const frames = [];
+  const received = [];
+  await context.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    const index = sockets.push(ws) - 1;
+    ws.onMessage((text) => {
+      frames.push({ socket: index, msg: JSON.parse(text) });
+      server.send(text);
+    });
+    server.onMessage((text) => {
+      received.push({ socket: index, msg: JSON.parse(text) });
+      ws.send(text);
+    });
+  });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`pageerror: ${error.message}`));
+  Object.assign(page, {
+    frames, received, sockets: () => sockets.length,
+    dropSocket: () => sockets.at(-1).close({ code: 1012, reason: 'restart' }),
+  });
+  await page.goto(url);
+  return page;
+}
+
+const sentOn = (page, socket, command) => page.frames
+  .filter((f) => f.socket === socket && f.msg.command === command);
+
+describe('a dropped WebSocket', { timeout: 120000 }, () => {
+  test('after a refused join, a reconnect does not ask for the match again', async () => {
+    const page = await routedPage(`${game.url}m/${'B'.repeat(22)}`);
+    await joinByLink(page, 'erin');
+    await page.waitForSelector('#view-message:not([hidden]) #message-home:not([hidden])');
+    assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');
+    await page.dropSocket();
+    await until(() => page.sockets() === 2);
+    await until(async () => (await page.textContent('#conn-text')).startsWith('online'));
+    await page.waitForTimeout(1500); // connect is retried once a second: give it the chance
+    assert.deepEqual(sentOn(page, 1, 'connect'), [], 'nothing asked on the new socket');
+    assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');
+    assert.deepEqual(page.problems, []);
+  });
+
+  test('in a running match, the page reconnects and gets its seat back', async () => {
+    const alice = await routedPage(game.url);
+    const link = await createMatch(alice, 'alice');
+    const bob = await pages.open(DESKTOP, link);
+    await joinByLink(bob, 'bob');
+    await Promise.all([inMatch(alice), inMatch(bob)]);
+    await alice.dropSocket();
+    await until(() => alice.received.some((r) => r.socket === 1
+      && r.msg.command === 'game_start'));
+    const [rejoin] = sentOn(alice, 1, 'connect');
+    assert.ok(rejoin.msg.token, 'the rejoin names the seat by its token');
+    const before = sentOn(alice, 0, 'game_flux').at(-1).msg.timestamp;
+    assert.ok(rejoin.msg.timestamp > before, 'newer than the old socket\'s last request');
+    await alice.keyboard.press('Space'); // play on: the lock is acknowledged on the new socket
+    await until(() => alice.received.some((r) => r.socket === 1 && r.msg.ack >= 1));
+    assert.ok(await alice.isVisible('#view-match'));
+    assert.deepEqual([...alice.problems, ...bob.problems], []);
+  });
+});

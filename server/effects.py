@@ -39,8 +39,7 @@ POWER_WEIGHTS: Final = MappingProxyType({
 POWERS: Final = frozenset(POWER_WEIGHTS)
 assert sum(POWER_WEIGHTS.values()) == 100
 
-# Who a power hits: the opponent, the user, or both fields (switch).
-HITS_OPPONENT: Final = frozenset({EffectKind.ADD_LINE, EffectKind.QUAKE})
+# The powers that act on the user's own field; add_line and quake hit the opponent, switch both.
 HELPS_USER: Final = frozenset({EffectKind.CLEAR_LINE, EffectKind.NUKE, EffectKind.GRAVITY})
 
 # Quake: how far a row moves, by below(100) (Tetrinet: ≥1 cell about half the time, 3 rarely).

@@ -279,6 +279,18 @@ class RunningServer:
         self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        log.info("stopped: %s", self.summary())
+
+    def summary(self) -> str:
+        """What the server saw, for the operator: traffic, refusals by reason, defences."""
+        service = self.server.service
+        with service.guard_lock:
+            counters, guard = service.counters, service.guard.counters
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(counters.by_reason.items()))
+            return (f"{counters.received} datagrams in, {counters.sent} out, "
+                    f"{counters.errors} refused ({reasons or 'none'}), "
+                    f"{guard.rate_limited} over the rate, "
+                    f"{guard.amplification_held} held for unproven addresses")
 
     def __enter__(self) -> RunningServer:
         return self

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from server.udp import RunningServer, ServerSettings, start_server
 from tests.bots import Bot
+from tests.impairment import ImpairedLink, Impairment
 
 
 class SeedClient:
@@ -124,3 +128,25 @@ def pair(alice: SeedClient, bob: SeedClient) -> None:
     for player in (alice, bob):
         player.flux()
         player.drain(0.05)
+
+
+@contextmanager
+def impaired_pair(
+    settings: ServerSettings, impairment: Impairment, seed: int = 1, use_powers: bool = False
+) -> Iterator[tuple[RunningServer, SeedClient, SeedClient, list[ImpairedLink]]]:
+    """A server, Alice and Bob each behind an impaired link of their own, paired in a match;
+    all of it stopped on exit, however the test ended."""
+    running = start_server(settings)
+    links = [ImpairedLink(running.address, impairment, impairment, seed=seed + k)
+             for k in range(2)]
+    alice = SeedClient(links[0].address, "alice", use_powers=use_powers)
+    bob = SeedClient(links[1].address, "bob", use_powers=use_powers)
+    try:
+        pair(alice, bob)
+        yield running, alice, bob, links
+    finally:
+        alice.close()
+        bob.close()
+        for link in links:
+            link.close()
+        running.stop()

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from server.udp import RunningServer, ServerSettings, start_server
-from tests.impairment import ImpairedLink, Impairment
-from tests.seed_client import SeedClient, pair
+from tests.impairment import Impairment
+from tests.seed_client import SeedClient, impaired_pair, pair
 
 SEED = 20261125
 
@@ -38,13 +38,9 @@ def lockstep_match(impairment: Impairment, locks: int = 12) -> dict:
     each uses a power on every 4th lock; so every lock and effect meets the others in one order,
     whatever the network does. Returns what the server ended with."""
     # A grace longer than the match: no effect is forced at a time the network decided.
-    running = start_server(ServerSettings(host="127.0.0.1", port=0, match_seconds=8,
-                                          match_seed=SEED, disconnect_seconds=8,
-                                          effect_grace_seconds=60))
-    links = [ImpairedLink(running.address, impairment, impairment, seed=k) for k in (1, 2)]
-    alice, bob = SeedClient(links[0].address, "alice"), SeedClient(links[1].address, "bob")
-    try:
-        pair(alice, bob)
+    settings = ServerSettings(host="127.0.0.1", port=0, match_seconds=8, match_seed=SEED,
+                              disconnect_seconds=8, effect_grace_seconds=60)
+    with impaired_pair(settings, impairment) as (running, alice, bob, links):
         deadline = time.monotonic() + 20
         while not (alice.end and bob.end) and time.monotonic() < deadline:
             for me, other_ahead in ((alice, 0), (bob, 1)):
@@ -73,12 +69,6 @@ def lockstep_match(impairment: Impairment, locks: int = 12) -> dict:
             "dropped": sum(link.counts["up"].dropped + link.counts["down"].dropped
                            for link in links),
         }
-    finally:
-        alice.close()
-        bob.close()
-        for link in links:
-            link.close()
-        running.stop()
 
 
 def test_loss_and_jitter_change_nothing_in_the_match():
@@ -247,3 +237,11 @@ def test_a_token_does_not_prove_an_address_so_it_cannot_amplify(server):
     finally:
         alice.close()
         bob.close()
+
+
+def test_the_operator_sees_what_the_server_refused(server):
+    _blast(server.address, [b"{}", b"[1, 2]", b"nope"])
+    time.sleep(0.1)
+    summary = server.summary()
+    assert "3 refused" in summary and "unknown_command 1" in summary
+    assert "not_object 1" in summary and "bad_json 1" in summary

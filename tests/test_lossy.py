@@ -8,20 +8,16 @@ import pytest
 
 from server.board import replay
 from server.effects import EffectKind
-from server.udp import ServerSettings, start_server
-from tests.impairment import ImpairedLink, Impairment
-from tests.seed_client import SeedClient, pair
+from server.udp import ServerSettings
+from tests.impairment import Impairment
+from tests.seed_client import impaired_pair
 
 
 def play_battle(impairment: Impairment, seconds: float, seed: int):
-    running = start_server(ServerSettings(host="127.0.0.1", port=0, match_seconds=seconds,
-                                          record_history=True))
-    links = [ImpairedLink(running.address, impairment, impairment, seed=seed + k)
-             for k in range(2)]
-    alice = SeedClient(links[0].address, "alice", use_powers=True)
-    bob = SeedClient(links[1].address, "bob", use_powers=True)
-    try:
-        pair(alice, bob)
+    settings = ServerSettings(host="127.0.0.1", port=0, match_seconds=seconds,
+                              record_history=True)
+    with impaired_pair(settings, impairment, seed, use_powers=True) as (running, alice, bob,
+                                                                        links):
         (match,) = running.server.service.lobby.matches.values()
         deadline = time.monotonic() + seconds + 10
         while time.monotonic() < deadline and not (alice.end and bob.end):
@@ -30,12 +26,6 @@ def play_battle(impairment: Impairment, seconds: float, seed: int):
                 player.drain(0.02)
         assert alice.end and bob.end, "the match did not end"
         return running, match, alice, bob, links
-    finally:
-        alice.close()
-        bob.close()
-        for link in links:
-            link.close()
-        running.stop()
 
 
 @pytest.mark.parametrize(

@@ -1,27 +1,16 @@
 // The site under a base path, as behind nginx at /blockattack/: every URL the page makes (static
 // files, the WebSocket, the address bar, the share link) stays under it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { test } from 'node:test';
 
-import { CHROMIUM_ARGS, findChromium, startGame } from './game-process.js';
+import { withGame } from './pages.js';
 
-let game;
-let browser;
-
-before(async () => {
-  game = await startGame({ extraArgs: ['--base-path', '/blockattack/'] });
-  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await game?.stop();
-});
+const env = withGame({ extraArgs: ['--base-path', '/blockattack/'] });
 
 test('under /blockattack/ a match is made and joined by its link', { timeout: 60000 }, async () => {
-  assert.match(game.url, /\/blockattack\/$/);
-  const context = await browser.newContext();
+  assert.match(env.game.url, /\/blockattack\/$/);
+  const context = await env.browser.newContext();
+  env.pages.contexts.push(context); // closed after the test
   const problems = [];
   const requested = [];
   const open = async (url) => {
@@ -33,12 +22,12 @@ test('under /blockattack/ a match is made and joined by its link', { timeout: 60
     await page.goto(url);
     return page;
   };
-  const host = await open(game.url);
+  const host = await open(env.game.url);
   await host.fill('#name', 'henry');
   await host.click('#create-button');
   await host.waitForFunction(() => document.getElementById('share-link').value !== '');
   const link = await host.inputValue('#share-link');
-  assert.ok(link.startsWith(`${game.url}m/`), link);
+  assert.ok(link.startsWith(`${env.game.url}m/`), link);
   assert.ok(new URL(host.url()).pathname.startsWith('/blockattack/m/'), host.url());
 
   const guest = await open(link);

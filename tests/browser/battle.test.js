@@ -3,30 +3,14 @@
 // into the other player's field and says who did it; a quake shifts their rows as its `shifts`
 // say; a tap on an inventory icon uses it; a closed tab shows "opponent connection lost".
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { describe, test } from 'node:test';
 
-import { CHROMIUM_ARGS, findChromium, startGame } from './game-process.js';
 import {
-  DESKTOP, PHONE, Pages, createMatch, fieldRows, inMatch, joinByLink, shot, until,
+  DESKTOP, PHONE, createMatch, fieldRows, inMatch, joinByLink, shot, until,
+  withGame,
 } from './pages.js';
 
-let game;
-let browser;
-let pages;
-
-before(async () => {
-  game = await startGame({ matchSeconds: 60, extraArgs: ['--starting-powers', 'add_line,quake'] });
-  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  pages = new Pages(browser);
-});
-
-afterEach(() => pages.closeAll());
-
-after(async () => {
-  await browser?.close();
-  await game?.stop();
-});
+const env = withGame({ matchSeconds: 60, extraArgs: ['--starting-powers', 'add_line,quake'] });
 
 const powerIcons = (page) => page.$$eval('#powers button[data-power]',
   (buttons) => buttons.map((b) => b.dataset.power));
@@ -52,9 +36,9 @@ const rotate = (row, shift) => {
 
 describe('powers in the browser', { timeout: 120000 }, () => {
   test('a power key hits the opponent: garbage row, quake shift, and who did it', async () => {
-    const alice = await pages.open(DESKTOP, game.url);
+    const alice = await env.pages.open(DESKTOP, env.game.url);
     const link = await createMatch(alice, 'alice');
-    const bob = await pages.open(PHONE, link);
+    const bob = await env.pages.open(PHONE, link);
     const bobSeen = recordEffects(bob);
     await joinByLink(bob, 'bob');
     await Promise.all([inMatch(alice), inMatch(bob)]);
@@ -88,9 +72,9 @@ describe('powers in the browser', { timeout: 120000 }, () => {
   });
 
   test('a tap uses an icon; the legend folds out; a closed tab is told', async () => {
-    const alice = await pages.open(DESKTOP, game.url);
+    const alice = await env.pages.open(DESKTOP, env.game.url);
     const link = await createMatch(alice, 'carol');
-    const bob = await pages.open(PHONE, link);
+    const bob = await env.pages.open(PHONE, link);
     await joinByLink(bob, 'dave');
     await Promise.all([inMatch(alice), inMatch(bob)]);
     await until(async () => (await powerIcons(bob)).length === 2);
@@ -119,13 +103,13 @@ describe('powers in the browser', { timeout: 120000 }, () => {
   });
 
   test('a silent server shows "no reply" over the field, and the game comes back', async () => {
-    const alice = await pages.open(DESKTOP, game.url);
+    const alice = await env.pages.open(DESKTOP, env.game.url);
     const link = await createMatch(alice, 'erin');
-    const bob = await pages.open(DESKTOP, link);
+    const bob = await env.pages.open(DESKTOP, link);
     await joinByLink(bob, 'frank');
     await Promise.all([inMatch(alice), inMatch(bob)]);
     await until(async () => / · \d+ ms$/.test(await alice.textContent('#conn-text')));
-    game.pause();
+    env.game.pause();
     try {
       await alice.waitForSelector('#link-banner:not([hidden])', { timeout: 10000 });
       const banner = await alice.textContent('#link-banner');
@@ -135,7 +119,7 @@ describe('powers in the browser', { timeout: 120000 }, () => {
       await alice.keyboard.press('Space'); // the game plays on while the link is silent
       await shot(alice, 'no-reply');
     } finally {
-      game.resume();
+      env.game.resume();
     }
     await alice.waitForSelector('#link-banner', { state: 'hidden', timeout: 10000 });
     await until(async () => await alice.getAttribute('#conn', 'data-state') === 'online');
@@ -143,7 +127,7 @@ describe('powers in the browser', { timeout: 120000 }, () => {
   });
 
   test('the powers legend is on the home page, phones included', async () => {
-    const page = await pages.open(PHONE, game.url);
+    const page = await env.pages.open(PHONE, env.game.url);
     const names = await page.$$eval('#legend-home b', (items) => items.map((b) => b.textContent));
     assert.deepEqual(names, ['Add Line', 'Clear Line', 'Quake', 'Gravity', 'Switch', 'Nuke']);
     assert.match(await page.textContent('#legend-home'), /Swaps fields with your opponent/);

@@ -2,33 +2,17 @@
 // through a share link, play with real key presses and touch taps until game_end, and both
 // screens agree on the result. Screenshots go to tests/screenshots/ (gitignored) for a look.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { describe, test } from 'node:test';
 
-import { CHROMIUM_ARGS, findChromium, startGame } from './game-process.js';
 import {
-  DESKTOP, OPPOSITE, PHONE, Pages, createMatch, endScreen, inMatch, joinByLink, playUntilEnd,
+  DESKTOP, OPPOSITE, PHONE, createMatch, endScreen, inMatch, joinByLink, playUntilEnd,
   shot, until,
+  withGame,
 } from './pages.js';
 
-let game;
-let browser;
-let pages;
+const env = withGame({ matchSeconds: 20 });
 
-before(async () => {
-  game = await startGame({ matchSeconds: 20 });
-  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  pages = new Pages(browser);
-});
-
-afterEach(() => pages.closeAll());
-
-after(async () => {
-  await browser?.close();
-  await game?.stop();
-});
-
-const openPage = (options, url = game.url) => pages.open(options, url);
+const openPage = (options, url = env.game.url) => env.pages.open(options, url);
 
 // Pixels of piece colour on a canvas: the well, grid and labels are grey-blue, pieces are not.
 const colouredPixels = (page, selector) => page.$eval(selector, (canvas) => {
@@ -185,7 +169,7 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
   });
 
   test('a dead link says the match no longer exists and offers a way home', async () => {
-    const page = await openPage(DESKTOP, `${game.url}m/${'A'.repeat(22)}`);
+    const page = await openPage(DESKTOP, `${env.game.url}m/${'A'.repeat(22)}`);
     await joinByLink(page, 'erin');
     await page.waitForSelector('#view-message:not([hidden]) #message-home:not([hidden])');
     assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');

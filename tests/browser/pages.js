@@ -5,7 +5,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { playerLayout } from '../../static/js/render.js';
-import { ROOT } from './game-process.js';
+import { after, afterEach, before } from 'node:test';
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_ARGS, ROOT, findChromium, startGame } from './game-process.js';
 
 export const SHOTS = path.join(ROOT, 'tests', 'screenshots');
 export const DESKTOP = { viewport: { width: 1280, height: 720 } };
@@ -133,4 +136,24 @@ export async function fieldRows(page, ys) {
     return pts.map(([x, y]) => [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)]);
   }, points);
   return ys.map((_, k) => colours.slice(10 * k, 10 * k + 10).map(classify).join(''));
+}
+
+/**
+ * Registers the hooks every browser suite needs: the game started with `gameOptions` (see
+ * startGame) and one Chromium before the tests, each test's pages closed after it, both stopped
+ * at the end. Returns the live handles as `{game, browser, pages}`, set once `before` has run.
+ */
+export function withGame(gameOptions) {
+  const env = { game: null, browser: null, pages: null };
+  before(async () => {
+    env.game = await startGame(gameOptions);
+    env.browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+    env.pages = new Pages(env.browser);
+  });
+  afterEach(() => env.pages?.closeAll());
+  after(async () => {
+    await env.browser?.close();
+    await env.game?.stop();
+  });
+  return env;
 }

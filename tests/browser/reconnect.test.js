@@ -2,28 +2,11 @@
 // reconnects, comes back to its seat in a running match, and does not ask again for a match the
 // server already refused. The socket is routed through Playwright so the test can drop it.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { describe, test } from 'node:test';
 
-import { CHROMIUM_ARGS, findChromium, startGame } from './game-process.js';
-import { DESKTOP, Pages, createMatch, inMatch, joinByLink, until } from './pages.js';
+import { DESKTOP, createMatch, inMatch, joinByLink, until, withGame } from './pages.js';
 
-let game;
-let browser;
-let pages;
-
-before(async () => {
-  game = await startGame({ matchSeconds: 60 });
-  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  pages = new Pages(browser);
-});
-
-afterEach(() => pages.closeAll());
-
-after(async () => {
-  await browser?.close();
-  await game?.stop();
-});
+const env = withGame({ matchSeconds: 60 });
 
 /**
  * A page at `url` whose WebSockets pass through the test: page.frames lists what it sent (per
@@ -31,8 +14,8 @@ after(async () => {
  * restarting bridge would.
  */
 async function routedPage(url) {
-  const context = await browser.newContext(DESKTOP);
-  pages.contexts.push(context);
+  const context = await env.browser.newContext(DESKTOP);
+  env.pages.contexts.push(context);
   const sockets = [];
   const frames = [];
   const received = [];
@@ -64,7 +47,7 @@ const sentOn = (page, socket, command) => page.frames
 
 describe('a dropped WebSocket', { timeout: 120000 }, () => {
   test('after a refused join, a reconnect does not ask for the match again', async () => {
-    const page = await routedPage(`${game.url}m/${'B'.repeat(22)}`);
+    const page = await routedPage(`${env.game.url}m/${'B'.repeat(22)}`);
     await joinByLink(page, 'erin');
     await page.waitForSelector('#view-message:not([hidden]) #message-home:not([hidden])');
     assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');
@@ -78,9 +61,9 @@ describe('a dropped WebSocket', { timeout: 120000 }, () => {
   });
 
   test('in a running match, the page reconnects and gets its seat back', async () => {
-    const alice = await routedPage(game.url);
+    const alice = await routedPage(env.game.url);
     const link = await createMatch(alice, 'alice');
-    const bob = await pages.open(DESKTOP, link);
+    const bob = await env.pages.open(DESKTOP, link);
     await joinByLink(bob, 'bob');
     await Promise.all([inMatch(alice), inMatch(bob)]);
     await alice.dropSocket();

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { DURATION_MS, FieldAnimations, stillFrame } from '../../static/js/animations.js';
 import { BattleFeed } from '../../static/js/battle.js';
 import { POWERS } from '../../static/js/effects.js';
-import { Match } from '../../static/js/match.js';
+import { newMatch as newTestMatch } from './match-harness.js';
 import { POWER_INFO, legendRows, powerLabel } from '../../static/js/powers.js';
 import { playerLayout } from '../../static/js/render.js';
 import {
@@ -172,18 +172,7 @@ describe('a match with powers and effects', () => {
   const flux = (timestamp, overrides) => ({ ...start(), command: 'game_flux', timestamp,
     ...overrides });
 
-  function newMatch() {
-    const sent = [];
-    let stamp = 5000;
-    const match = new Match(start(), {
-      settings: { das: 100, arr: 0, sdr: 0 },
-      send: (msg) => { sent.push(msg); return true; },
-      stamp: () => { stamp += 1; return stamp; },
-      now: 0,
-      warn: (text) => { throw new Error(text); },
-    });
-    return { match, sent };
-  }
+  const newMatch = () => newTestMatch(start(), { warn: (text) => { throw new Error(text); } });
 
   test('a power key sends the use at once and repeats it until the server handles it', () => {
     const { match, sent } = newMatch();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { LOCK_DELAY_MS, LocalGame, gravityMs, levelAt } from '../../static/js/game.js';
-import { Match } from '../../static/js/match.js';
+import { newMatch as newTestMatch } from './match-harness.js';
 import { Prediction } from '../../static/js/prediction.js';
 
 const EMPTY = Array(20).fill('..........');
@@ -97,19 +97,7 @@ describe('LocalGame', () => {
 });
 
 describe('Match', () => {
-  function newMatch() {
-    const sent = [];
-    const warnings = [];
-    let stamp = 5000;
-    const match = new Match(start(), {
-      settings: { das: 100, arr: 0, sdr: 0 },
-      send: (msg) => { sent.push(msg); return true; },
-      stamp: () => { stamp += 1; return stamp; },
-      now: 0,
-      warn: (text) => warnings.push(text),
-    });
-    return { match, sent, warnings };
-  }
+  const newMatch = () => newTestMatch(start());
 
   test('a hard drop sends game_flux at once with the lock and the token', () => {
     const { match, sent } = newMatch();

@@ -24,9 +24,9 @@ import tracemalloc
 from collections.abc import Callable
 
 from server import replies
-from server.bag import PieceSequence
-from server.board import Board, Lock
 from server.lobby import Lobby, LobbySettings
+from server.rules.bag import PieceSequence
+from server.rules.board import Board, Lock
 from server.udp import ServerSettings, start_server
 from tests.bots import Bot
 

@@ -1,13 +1,9 @@
-"""The one exception tree of the server: every error it raises on purpose derives from here."""
+"""The one exception tree of the server: every error it raises on purpose derives from
+`BlockAttackError`. The rules' own errors live in server/rules/errors.py, which imports nothing."""
 
-# docs/rules.md "Locks" and "Effects and when they apply": the reasons a lock is rejected with.
-LOCK_REJECTIONS = frozenset(
-    {"wrong_piece", "out_of_order", "collision", "floating", "unreachable", "unknown_effect"}
-)
+from server.rules.errors import LOCK_REJECTIONS, BlockAttackError, IllegalLock, InvalidState
 
-
-class BlockAttackError(Exception):
-    """Base of every error the server raises on purpose."""
+__all__ = ["LOCK_REJECTIONS", "BlockAttackError", "IllegalLock", "InvalidState", "ProtocolError"]
 
 
 class ProtocolError(BlockAttackError):
@@ -17,18 +13,3 @@ class ProtocolError(BlockAttackError):
         super().__init__(reason if detail is None else f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-class IllegalLock(BlockAttackError):
-    """A lock the rules refuse; ``reason`` is one of ``LOCK_REJECTIONS``."""
-
-    def __init__(self, reason: str, detail: str | None = None) -> None:
-        if reason not in LOCK_REJECTIONS:
-            raise ValueError(f"unknown lock rejection reason {reason!r}")
-        super().__init__(reason if detail is None else f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-
-
-class InvalidState(BlockAttackError):
-    """A move the state machine does not allow."""

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server import replies
-from server.bag import PieceSequence
-from server.board import Board, LockResult
-from server.effects import (
+from server.errors import IllegalLock, InvalidState, ProtocolError
+from server.protocol import Flux, Leave, LeaveIntent
+from server.rules.bag import PieceSequence
+from server.rules.board import Board, LockResult
+from server.rules.effects import (
     HELPS_USER,
     MAX_POWERS,
     Effect,
@@ -24,9 +26,7 @@ from server.effects import (
     draw_quake_shifts,
     switch_rows,
 )
-from server.errors import IllegalLock, InvalidState, ProtocolError
-from server.protocol import Flux, Leave, LeaveIntent
-from server.rng import Mulberry32
+from server.rules.rng import Mulberry32
 
 Address = tuple[Any, ...]  # (host, port) for IPv4, (host, port, flow, scope) for IPv6
 Payload = dict[str, Any]

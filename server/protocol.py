@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from server.board import Lock
-from server.effects import POWERS, EffectKind
 from server.errors import ProtocolError
-from server.pieces import Piece
+from server.rules.board import Lock
+from server.rules.effects import POWERS, EffectKind
+from server.rules.pieces import Piece
 
 MAX_DATAGRAM = 1200  # payload bytes either way; a conservative MTU that avoids IP fragmentation
 MAX_LOCKS = 16  # per request; clients send at most 8 unacknowledged locks

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from server.board import Board
-from server.effects import EffectKind
+from server.rules.board import Board
+from server.rules.effects import EffectKind
 
 if TYPE_CHECKING:
     from server.match import Match, Payload, Seat

@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from server.effects import EffectKind
 from server.errors import ProtocolError
 from server.guard import Guard, GuardSettings
 from server.lobby import Lobby, LobbySettings
@@ -41,6 +40,7 @@ from server.protocol import (
     encode_reply,
     error_reply,
 )
+from server.rules.effects import EffectKind
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from server.bag import PieceSequence
-from server.board import Board, Lock
-from server.effects import Effect
 from server.errors import IllegalLock, InvalidState
-from server.field import Field
-from server.movement import is_resting, reachable
-from server.pieces import Piece, PieceState
+from server.rules.bag import PieceSequence
+from server.rules.board import Board, Lock
+from server.rules.effects import Effect
+from server.rules.field import Field
+from server.rules.movement import is_resting, reachable
+from server.rules.pieces import Piece, PieceState
 
 
 def _evaluate(rows: list[str], lines: int) -> float:

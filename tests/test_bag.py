@@ -2,9 +2,9 @@
 
 import pytest
 
-from server.bag import PieceSequence
-from server.pieces import Piece
-from server.rng import Mulberry32
+from server.rules.bag import PieceSequence
+from server.rules.pieces import Piece
+from server.rules.rng import Mulberry32
 
 
 def mulberry32_js_style(seed: int, count: int) -> list[int]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from server.effects import EffectKind
-from server.field import Field
-from server.pieces import Piece
+from server.rules.effects import EffectKind
+from server.rules.field import Field
+from server.rules.pieces import Piece
 from tests.test_match import ALICE, BOB, Harness
 from tests.vectors.lock_cases import stacked
 

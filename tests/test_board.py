@@ -4,12 +4,12 @@ import dataclasses
 
 import pytest
 
-from server.bag import PieceSequence
-from server.board import Board, Lock
 from server.errors import IllegalLock, InvalidState
-from server.field import HEIGHT, Field
-from server.movement import drop, spawn
-from server.pieces import Piece, PieceState
+from server.rules.bag import PieceSequence
+from server.rules.board import Board, Lock
+from server.rules.field import HEIGHT, Field
+from server.rules.movement import drop, spawn
+from server.rules.pieces import Piece, PieceState
 
 SEED = 2024
 

@@ -4,8 +4,9 @@ from collections import Counter
 
 import pytest
 
-from server.board import Board, Lock
-from server.effects import (
+from server.errors import IllegalLock, InvalidState
+from server.rules.board import Board, Lock
+from server.rules.effects import (
     MAX_POWERS,
     POWER_WEIGHTS,
     Effect,
@@ -16,10 +17,9 @@ from server.effects import (
     draw_quake_shifts,
     switch_rows,
 )
-from server.errors import IllegalLock, InvalidState
-from server.field import Field
-from server.pieces import Piece
-from server.rng import Mulberry32
+from server.rules.field import Field
+from server.rules.pieces import Piece
+from server.rules.rng import Mulberry32
 from tests.vectors.lock_cases import stacked
 
 E = "." * 10

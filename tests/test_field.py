@@ -2,8 +2,8 @@
 
 import pytest
 
-from server.field import HEIGHT, Field
-from server.pieces import Piece, PieceState
+from server.rules.field import HEIGHT, Field
+from server.rules.pieces import Piece, PieceState
 
 EMPTY = "." * 10
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from server.board import replay
-from server.effects import EffectKind
+from server.rules.board import replay
+from server.rules.effects import EffectKind
 from server.udp import ServerSettings
 from tests.impairment import Impairment
 from tests.seed_client import impaired_pair

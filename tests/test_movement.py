@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.board import place_piece
 from server.errors import IllegalLock
-from server.field import HEIGHT, Field
-from server.movement import (
+from server.rules.board import place_piece
+from server.rules.field import HEIGHT, Field
+from server.rules.movement import (
     drop,
     is_resting,
     move,
@@ -21,8 +21,8 @@ from server.movement import (
     rotation_kick,
     spawn,
 )
-from server.pieces import Piece, PieceState
-from server.scoring import Spin
+from server.rules.pieces import Piece, PieceState
+from server.rules.scoring import Spin
 
 EMPTY = "." * 10
 TSD = ("GG........", "G...GGGGGG", "GG.GGGGGGG")

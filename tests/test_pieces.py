@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.pieces import BOX_SIZE, CELLS, KICKS, SPAWN_X, SPAWN_Y, Piece, PieceState
+from server.rules.pieces import BOX_SIZE, CELLS, KICKS, SPAWN_X, SPAWN_Y, Piece, PieceState
 
 TURNS = [(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2), (3, 0), (0, 3)]
 

@@ -3,11 +3,11 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.bag import PieceSequence
-from server.board import Board, Lock
-from server.field import CELL_CHARS, HEIGHT, WIDTH, Field
-from server.movement import is_resting, reachable
-from server.pieces import Piece, PieceState
+from server.rules.bag import PieceSequence
+from server.rules.board import Board, Lock
+from server.rules.field import CELL_CHARS, HEIGHT, WIDTH, Field
+from server.rules.movement import is_resting, reachable
+from server.rules.pieces import Piece, PieceState
 from tests.test_movement import naive_reachable
 
 MAX_LOCKS = 40

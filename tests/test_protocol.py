@@ -6,9 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.board import Lock
 from server.errors import ProtocolError
-from server.pieces import Piece
 from server.protocol import (
     MAX_DATAGRAM,
     Connect,
@@ -19,6 +17,8 @@ from server.protocol import (
     encode,
     error_reply,
 )
+from server.rules.board import Lock
+from server.rules.pieces import Piece
 
 
 def raw(obj: object) -> bytes:

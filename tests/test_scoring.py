@@ -2,9 +2,9 @@
 
 import pytest
 
-from server.field import HEIGHT, Field
-from server.pieces import Piece, PieceState
-from server.scoring import Spin, detect_spin, level_for, score_lock
+from server.rules.field import HEIGHT, Field
+from server.rules.pieces import Piece, PieceState
+from server.rules.scoring import Spin, detect_spin, level_for, score_lock
 
 EMPTY = "." * 10
 NONE, MINI, TSPIN = Spin.NONE, Spin.MINI, Spin.TSPIN

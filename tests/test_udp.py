@@ -166,7 +166,7 @@ def test_garbage_while_a_match_runs(serve, clients):
 
 def test_cli_server_prints_address_and_stops_on_sigterm():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "server", "--port", "0", "--match-seconds", "5"],
+        [sys.executable, "-m", "block_attack.cli", "server", "--port", "0", "--match-seconds", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -197,6 +197,6 @@ def test_cli_server_prints_address_and_stops_on_sigterm():
                                   ["--max-matches", "0"], ["--starting-powers", "laser"],
                                   ["--effect-grace-seconds", "nan"]])
 def test_cli_rejects_bad_flags(argv):
-    result = subprocess.run([sys.executable, "-m", "server.cli", "server", *argv],
+    result = subprocess.run([sys.executable, "-m", "block_attack.cli", "server", *argv],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "error:" in result.stderr

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from server.bag import PieceSequence
-from server.board import Board, Lock, place_piece
-from server.effects import Effect, EffectKind, apply_effect
-from server.field import Field
-from server.movement import rotate
-from server.pieces import Piece, PieceState
-from server.rng import Mulberry32
+from server.rules.bag import PieceSequence
+from server.rules.board import Board, Lock, place_piece
+from server.rules.effects import Effect, EffectKind, apply_effect
+from server.rules.field import Field
+from server.rules.movement import rotate
+from server.rules.pieces import Piece, PieceState
+from server.rules.rng import Mulberry32
 from tests.vectors.generate import VECTOR_FILES, render
 
 VECTORS = Path(__file__).parent / "vectors"

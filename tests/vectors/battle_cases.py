@@ -1,17 +1,17 @@
 """The battle vectors: effects on fields, and locks with effects due and garbage to cancel.
 
-Computed by the Python core (``server.effects``, ``server.board.Board``); only the starting
+Computed by the Python core (``server.rules.effects``, ``server.rules.board.Board``); only the
 fields, the effects' parameters and the wanted outcomes are chosen here.
 """
 
 from typing import Any
 
-from server.board import Board, Lock
-from server.effects import Effect, EffectKind, apply_effect, draw_quake_shifts, switch_rows
-from server.field import Field
-from server.movement import is_resting, reach_map
-from server.pieces import Piece, PieceState
-from server.rng import Mulberry32
+from server.rules.board import Board, Lock
+from server.rules.effects import Effect, EffectKind, apply_effect, draw_quake_shifts, switch_rows
+from server.rules.field import Field
+from server.rules.movement import is_resting, reach_map
+from server.rules.pieces import Piece, PieceState
+from server.rules.rng import Mulberry32
 from tests.vectors.lock_cases import stacked
 
 Json = Any

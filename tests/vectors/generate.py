@@ -19,11 +19,11 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `tests.vectors` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from server.bag import PieceSequence
-from server.field import HEIGHT, WIDTH, Field
-from server.movement import drop, move, reach_map, rotate, rotation_kick
-from server.pieces import KICKS, ROTATIONS, Piece, PieceState
-from server.rng import Mulberry32
+from server.rules.bag import PieceSequence
+from server.rules.field import HEIGHT, WIDTH, Field
+from server.rules.movement import drop, move, reach_map, rotate, rotation_kick
+from server.rules.pieces import KICKS, ROTATIONS, Piece, PieceState
+from server.rules.rng import Mulberry32
 from tests.vectors.battle_cases import battle_vectors, effect_vectors
 from tests.vectors.lock_cases import (
     MINI,

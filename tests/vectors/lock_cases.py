@@ -1,7 +1,7 @@
 """The lock vectors: scenarios played through the Python core, one vector per lock.
 
 Every lock is found by searching the states the server accepts (reachable, resting) for one with
-the wanted effect, then judged by ``server.board.place_piece``; nothing here is typed by hand
+the wanted effect, then judged by ``server.rules.board.place_piece``; nothing here is typed by hand
 except the starting fields and counters.
 """
 
@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from server.board import Placement, place_piece
-from server.field import HEIGHT, WIDTH, Field
-from server.movement import is_resting, reach_map, reachable_by_rotation
-from server.pieces import Piece, PieceState
-from server.scoring import Spin, detect_spin
+from server.rules.board import Placement, place_piece
+from server.rules.field import HEIGHT, WIDTH, Field
+from server.rules.movement import is_resting, reach_map, reachable_by_rotation
+from server.rules.pieces import Piece, PieceState
+from server.rules.scoring import Spin, detect_spin
 
 Json = Any
 Want = Callable[[PieceState, Placement], bool]

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from server.pieces import PieceState
+from server.rules.pieces import PieceState
 
 WIDTH: Final = 10
 HEIGHT: Final = 20  # visible rows, y = 0..19

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from server.field import Field
-from server.pieces import Piece, PieceState
+from server.rules.field import Field
+from server.rules.pieces import Piece, PieceState
 
 
 class Spin(enum.StrEnum):

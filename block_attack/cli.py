@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from server.effects import MAX_POWERS, POWERS, EffectKind
+from server.rules.effects import MAX_POWERS, POWERS, EffectKind
 from server.udp import ServerSettings, start_server
 
 

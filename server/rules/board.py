@@ -4,13 +4,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from server.bag import PieceSequence
-from server.effects import Effect, apply_effect, cancel_garbage
-from server.errors import IllegalLock, InvalidState
-from server.field import Field
-from server.movement import is_resting, reach_map, reachable_by_rotation, reaches_by_drop
-from server.pieces import Piece, PieceState
-from server.scoring import LockOutcome, detect_spin, score_lock
+from server.rules.bag import PieceSequence
+from server.rules.effects import Effect, apply_effect, cancel_garbage
+from server.rules.errors import IllegalLock, InvalidState
+from server.rules.field import Field
+from server.rules.movement import is_resting, reach_map, reachable_by_rotation, reaches_by_drop
+from server.rules.pieces import Piece, PieceState
+from server.rules.scoring import LockOutcome, detect_spin, score_lock
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Final
 
-from server.field import EMPTY, HEIGHT, HIDDEN, WIDTH, Field, clear_full_rows
-from server.rng import Mulberry32
+from server.rules.field import EMPTY, HEIGHT, HIDDEN, WIDTH, Field, clear_full_rows
+from server.rules.rng import Mulberry32
 
 
 class EffectKind(enum.StrEnum):

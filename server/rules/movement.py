@@ -10,8 +10,8 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from server.field import HEIGHT, WIDTH, X_BIAS, Y_BIAS, Field
-from server.pieces import CELLS, KICKS, ROTATIONS, SPAWN_X, SPAWN_Y, Piece, PieceState
+from server.rules.field import HEIGHT, WIDTH, X_BIAS, Y_BIAS, Field
+from server.rules.pieces import CELLS, KICKS, ROTATIONS, SPAWN_X, SPAWN_Y, Piece, PieceState
 
 _XS: Final = range(-X_BIAS, WIDTH)  # every x at which some cell of a box can be inside the field
 _FIT_RANGE: Final = (1 << (Y_BIAS + HEIGHT)) - 1  # bits of y = -Y_BIAS..19

@@ -1,7 +1,7 @@
 """The endless, seeded 7-bag piece sequence both players of a match draw from."""
 
-from server.pieces import Piece
-from server.rng import Mulberry32
+from server.rules.pieces import Piece
+from server.rules.rng import Mulberry32
 
 _BAG: tuple[Piece, ...] = tuple(Piece)  # I J L O S T Z, the order shuffling starts from
 

@@ -1,0 +1,1 @@
+"""The `block-attack` command: it sits above `server` and `bridge`, which never import it."""

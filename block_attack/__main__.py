@@ -1,0 +1,5 @@
+import sys
+
+from block_attack.cli import main
+
+sys.exit(main())

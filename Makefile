@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-python test-js lint bench clean
+.PHONY: run test test-python test-js lint bench bench-short clean
 
 run: $(RUN_STAMP)
 	$(BIN)/block-attack play
@@ -28,6 +28,9 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
+
+bench-short: $(TEST_STAMP)
+	$(BIN)/python -m bench --short
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

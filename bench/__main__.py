@@ -1,194 +1,173 @@
-"""`make bench`: what the server costs, as ratios against baselines measured in the same run.
+"""`make bench` (`python -m bench`), `make bench-short` (`python -m bench --short`): what the server
+holds and costs, each figure against a baseline measured seconds apart in the same run.
 
-The machines are shared and noisy, so absolute times mean little; each figure is compared with a
-baseline taken seconds apart on the same machine, and every measurement is a median of rounds.
-
-- datagram: one game_flux round trip through the threaded server (decode, match lock, a lock
-  judged, reply encoded, plus the push to the opponent) against a bare ThreadingUDPServer JSON echo.
-- lock: judging one lock (reachability search included) against one stdlib json decode+encode of
-  a 1 KB game state, the cost NETWORK-NOTES puts at ~64 µs.
-- memory: a running match (two played boards, history and all) against the bytes of one encoded
-  game_flux reply.
+The machines are shared and noisy, so absolute figures mean little; every server runs on core 0
+under the same load generator on core 1 (bench/loadgen.py), and docs/performance.md explains
+each line. Never a test: nothing here asserts a speed.
 """
 
 from __future__ import annotations
 
-import json
-import random
-import socket
-import socketserver
-import statistics
-import threading
+import argparse
+import math
+import sys
 import time
-import tracemalloc
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from server import replies
-from server.lobby import Lobby, LobbySettings
-from server.rules.bag import PieceSequence
-from server.rules.board import Board, Lock
-from server.udp import ServerSettings, start_server
-from tests.bots import Bot
+from bench import micro, processes
+from bench.capacity import Ladder, Target, bare_round_trip, climb, measure, raise_fd_limit
+from bench.loadgen import Load, Mode
+from bench.results import median_of, ms, us
+from bench.script import build_script
 
-ROUNDS = 5
-
-
-def median_seconds(run: Callable[[], None], repeat: int) -> float:
-    samples = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            run()
-        samples.append((time.perf_counter() - start) / repeat)
-    return statistics.median(samples)
+SEED = 2  # its attack-free script runs ~290 locks before the stack fills; a step needs ~25
 
 
-# -- datagram round trips ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Plan:
+    load: Load
+    udp_steps: tuple[int, ...]
+    bridge_steps: tuple[int, ...]
+    repeats: int  # runs of a decisive step (an unclean one, and the capacity step)
 
 
-class _Echo(socketserver.BaseRequestHandler):
-    def handle(self) -> None:
-        data, sock = self.request
-        sock.sendto(json.dumps(json.loads(data)).encode(), self.client_address)
+FULL = Plan(Load(0, warmup=1.0, window=8.0, drain=0.5),
+            (125, 250, 500, 750, 1000, 1500, 2000, 3000, 4000),
+            (50, 125, 250, 500, 750, 1000, 1500), repeats=3)
+SHORT = Plan(Load(0, warmup=0.5, window=1.5, drain=0.3), (250, 1000, 2000), (50, 200), repeats=1)
 
 
-class _EchoServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
-    daemon_threads = True
+def say(line: str = "") -> None:
+    print(line, flush=True)
 
 
-def _round_trips(
-    address: tuple[str, int], make: Callable[[tuple[str, int]], bytes], count: int
-) -> float:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(2)
-    own = sock.getsockname()
-
-    def once() -> None:
-        sock.sendto(make(own), address)
-        sock.recvfrom(65536)
-
-    try:
-        return median_seconds(once, count)
-    finally:
-        sock.close()
+def udp_targets(seed: int) -> list[Target]:
+    targets = [Target("block-attack server", lambda: processes.game_server(seed).start(),
+                      Mode.GAME)]
+    if "--thread-per-datagram" in processes.server_flags():
+        targets.append(Target("block-attack server --thread-per-datagram",
+                              lambda: processes.game_server(seed, True).start(), Mode.GAME))
+    targets += [
+        Target("ThreadingUDPServer JSON echo",
+               lambda: processes.echo_server("udp-threaded").start(), Mode.ECHO),
+        Target("UDPServer echo", lambda: processes.echo_server("udp-plain").start(), Mode.ECHO),
+    ]
+    return targets
 
 
-def bench_datagram() -> tuple[float, float]:
-    echo = _EchoServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=echo.serve_forever, daemon=True).start()
-    payload = json.dumps({"command": "game_flux", "timestamp": 1, "pad": "x" * 300}).encode()
-    try:
-        baseline = _round_trips(echo.server_address, lambda _own: payload, 300)
-    finally:
-        echo.shutdown()
-        echo.server_close()
-
-    running = start_server(ServerSettings(port=0, datagrams_per_second=1e6))
-    try:
-        game = _start_match(running.address)
-        lock = {"n": 0, "i": 0, "piece": game["next_block"][0], "r": 0, "x": 3, "y": 18}
-        stamp = [1]
-
-        service = running.server.service
-
-        def flux(own: tuple[str, int]) -> bytes:  # its lock is judged once, then a repeat
-            stamp[0] += 1
-            return json.dumps({"command": "game_flux", "timestamp": stamp[0],
-                               "game_name": game["game_name"], "token": game["token"],
-                               "locks": [lock], "cookie": service.cookie_for(own)}).encode()
-
-        ours = _round_trips(running.address, flux, 300)
-    finally:
-        running.stop()
-    return ours, baseline
+def bridge_targets(seed: int) -> list[Target]:
+    return [
+        Target("block-attack bridge + server",
+               lambda: processes.bridge(processes.game_server(seed).start()).start(),
+               Mode.GAME, websocket=True),
+        Target("aiohttp WebSocket echo", lambda: processes.echo_server("ws").start(),
+               Mode.ECHO, websocket=True),
+    ]
 
 
-def _start_match(address: tuple[str, int]) -> dict:
-    socks = []
-    for name, rival in (("alice", "bob"), ("bob", "alice")):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        sock.settimeout(2)
-        sock.sendto(json.dumps({"command": "connect", "self": name, "opponent": rival,
-                                "pad": "." * 400}).encode(), address)
-        socks.append(sock)
-    starts = []
-    for sock in socks:
-        while (reply := json.loads(sock.recvfrom(65536)[0]))["command"] != "game_start":
-            pass
-        starts.append(reply)
-        sock.close()
-    return starts[0]
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "n/a"
 
 
-# -- rules ---------------------------------------------------------------------------------------
+def capacity_section(plan: Plan, seed: int, script, bare: tuple[float, float]) -> Ladder:
+    say("\n== UDP capacity: matches held clean (<0.5% unanswered, p99 < 20 ms, no backlog) ==")
+    ladders = [climb(t, list(plan.udp_steps), plan.load, script, plan.repeats, say)
+               for t in udp_targets(seed)]
+    ours, threaded = ladders[0], next(x for x in ladders if "Threading" in x.target.name)
+    say()
+    for ladder in ladders:
+        at = ladder.at_capacity
+        cpu = us(median_of(at, "cpu_per_request")) if at else "   n/a"
+        say(f"  {ladder.target.name:42} largest clean N {ladder.label():>7}   "
+            f"cpu/request there {cpu}")
+    say(f"  ratio ours / threaded echo: {ratio(ours.capacity, threaded.capacity)}"
+        f"{' (a bound: a ladder hit its top or the generator)' if threaded.capped else ''}"
+        "   [bar >= 1.0, aim 3]")
+    if not ours.capacity:
+        return ours
+    half = max(1, ours.capacity // 2)
+    say(f"\n== Opponent view at half our capacity (N={half}) ==")
+    view = measure(ladders[0].target, half, plan.load, script, plan.repeats, say)
+    plain = measure(ladders[-1].target, half, plan.load, script, plan.repeats, say)
+    v50, v99 = median_of(view, "view_p50"), median_of(view, "view_p99")
+    e50, e99 = median_of(plain, "p50"), median_of(plain, "p99")
+    say(f"  A's lock sent -> B has it: p50 {ms(v50)}, p99 {ms(v99)}")
+    say(f"  plain UDPServer echo round trip, same N: p50 {ms(e50)}, p99 {ms(e99)}; "
+        f"idle: p50 {ms(bare[0])}, p99 {ms(bare[1])}")
+    say(f"  view p50 minus same-load echo p50: {ms(v50 - e50)}   [bar <= 0.50 ms]")
+    say(f"\n== Goodput at twice our capacity (N={2 * ours.capacity}) ==")
+    over = measure(ours.target, 2 * ours.capacity, plan.load, script, plan.repeats, say)
+    at, over_goodput = median_of(ours.at_capacity, "goodput"), median_of(over, "goodput")
+    say(f"  answered {over_goodput:.0f}/s at 2x against {at:.0f}/s at capacity: "
+        f"{ratio(over_goodput, at)}   [bar >= 0.90]")
+    return ours
 
 
-def bench_lock() -> tuple[float, float]:
-    sequence = PieceSequence(7)
-    player = Bot()
-    player.known = {i: str(sequence[i]) for i in range(60)}
-    for _ in range(25):  # a mid-game field
-        player.next_lock()
-    board = player.board
-    probe = Board(field=board.field, next_index=board.next_index, locks_applied=board.locks_applied)
-    wire = Bot(known=player.known, board=probe).next_lock()
-    assert wire is not None
-    lock = Lock(wire["n"], wire["i"], sequence[wire["i"]], wire["r"], wire["x"], wire["y"])
-
-    def judge() -> None:
-        fresh = Board(field=board.field, next_index=board.next_index,
-                      locks_applied=board.locks_applied)
-        fresh.apply_lock(lock, sequence)
-
-    state = json.dumps({"user_blocks": board.field.to_rows(), "opponent_blocks":
-                        board.field.to_rows(), "next_block": list("IJLOSTZIJLOSTZ"),
-                        "pad": "x" * 300})
-
-    def codec() -> None:
-        json.dumps(json.loads(state))
-
-    return median_seconds(judge, 2000), median_seconds(codec, 2000)
+def bridge_section(plan: Plan, seed: int, script) -> None:
+    say("\n== Bridge capacity: WebSocket clients, same generator ==")
+    targets = bridge_targets(seed)
+    ladders = [climb(t, list(plan.bridge_steps), plan.load, script, plan.repeats, say)
+               for t in targets]
+    bridged, echo = ladders
+    say()
+    for ladder in ladders:
+        say(f"  {ladder.target.name:42} largest clean N {ladder.label():>7}")
+    say(f"  ratio bridge / aiohttp echo: {ratio(bridged.capacity, echo.capacity)}   [bar >= 0.80]")
+    if not bridged.capacity:
+        return
+    half = max(1, bridged.capacity // 2)
+    direct = Target("block-attack server", lambda: processes.game_server(seed).start(),
+                    Mode.GAME)
+    hop = measure(bridged.target, half, plan.load, script, plan.repeats, say)
+    udp = measure(direct, half, plan.load, script, plan.repeats, say)
+    say(f"  the hop at N={half}: adds p50 "
+        f"{ms(median_of(hop, 'p50') - median_of(udp, 'p50'))}, p99 "
+        f"{ms(median_of(hop, 'p99') - median_of(udp, 'p99'))} to a round trip   "
+        "[bar p50 <= 0.50 ms]")
 
 
-def bench_memory() -> tuple[float, float]:
-    # The locks are chosen before tracing starts, so only what the server keeps is counted.
-    count, pieces = 20, 60
-    plays = []
-    for seed in range(count):
-        sequence = PieceSequence(seed)
-        bot = Bot(known={i: str(sequence[i]) for i in range(pieces)})
-        plays.append([bot.next_lock() for _ in range(pieces)])
-    lobby = Lobby(LobbySettings(), random.Random(1))
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    for k, play in enumerate(plays):
-        match = lobby._create(None, ("127.0.0.1", k), 0)
-        match.sequence = PieceSequence(k)
-        match.connect("alice", ("127.0.0.1", k), None, lobby.new_token(), 0)
-        match.connect("bob", ("127.0.0.1", k + 10_000), None, lobby.new_token(), 0)
-        for seat in match.seats:
-            for wire in play:
-                seat.board.apply_lock(Lock(wire["n"], wire["i"], match.sequence[wire["i"]],
-                                           wire["r"], wire["x"], wire["y"]), match.sequence)
-    per_match = (tracemalloc.get_traced_memory()[0] - before) / count
-    tracemalloc.stop()
-    reply = replies.game_flux(match, match.seats[0], 0)
-    return per_match, len(json.dumps(reply, separators=(",", ":")))
+def micro_section() -> None:
+    say("\n== Rules and memory ==")
+    judge, codec = micro.bench_lock()
+    say(f"  judging one lock: {judge * 1e6:8.1f} µs, json decode+encode of a state "
+        f"{codec * 1e6:6.1f} µs: ratio {judge / codec:5.2f}")
+    memory, reply = micro.bench_memory()
+    against = (f"one encoded reply {reply / 1024:6.2f} KiB: ratio {memory / reply:5.1f}"
+               if reply else "one encoded reply: n/a")
+    say(f"  memory per match: {memory / 1024:8.1f} KiB, {against}   [bar < 16 KiB]")
 
 
-def main() -> None:
-    ours, echo = bench_datagram()
-    print(f"datagram round trip: {ours * 1e6:8.0f} µs, bare threaded JSON echo "
-          f"{echo * 1e6:6.0f} µs: ratio {ours / echo:5.2f}")
-    judge, codec = bench_lock()
-    print(f"judging one lock:    {judge * 1e6:8.1f} µs, json decode+encode of a state "
-          f"{codec * 1e6:6.1f} µs: ratio {judge / codec:5.2f}")
-    memory, reply = bench_memory()
-    print(f"memory per match:    {memory / 1024:8.1f} KiB, one encoded reply "
-          f"{reply / 1024:6.2f} KiB: ratio {memory / reply:5.1f}")
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--short", action="store_true", help="a quick pass, within a minute")
+    parser.add_argument("--only", choices=("udp", "bridge", "micro"), action="append",
+                        help="run only these sections (repeatable)")
+    args = parser.parse_args(argv)
+    plan = SHORT if args.short else FULL
+    sections = set(args.only or ("udp", "bridge", "micro"))
+    started = time.monotonic()
+    raise_fd_limit()
+    processes.pin_self()
+    script = build_script(SEED, math.ceil((plan.load.warmup + plan.load.window) * 2) + 10)
+    flags = sorted(processes.server_flags() & {"--seed", "--workers", "--thread-per-datagram",
+                                               "--trusted-networks"})
+    say(f"block-attack bench ({'short' if args.short else 'full'}): servers on core "
+        f"{processes.SERVER_CORE}, generator on core {processes.GENERATOR_CORE}; "
+        f"{plan.load.window:g} s windows, 2 locks/s a player; server flags seen: "
+        f"{', '.join(flags) or 'none of the new ones'}")
+    bare = bare_round_trip()
+    say(f"bare loopback round trip (plain UDPServer echo, one socket, idle): p50 {ms(bare[0])}, "
+        f"p99 {ms(bare[1])}")
+    if "udp" in sections:
+        capacity_section(plan, SEED, script, bare)
+    if "bridge" in sections:
+        bridge_section(plan, SEED, script)
+    if "micro" in sections:
+        micro_section()
+    say(f"\n({time.monotonic() - started:.0f} s)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,8 +9,21 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from server.guard import Network, parse_networks
 from server.rules.effects import MAX_POWERS, POWERS, EffectKind
 from server.udp import ServerSettings, start_server
+from server.wire import (
+    BRIDGE_PORT,
+    DATAGRAMS_PER_SECOND,
+    DISCONNECT_SECONDS,
+    EFFECT_GRACE_SECONDS,
+    MATCH_SECONDS,
+    MAX_MATCHES,
+    SERVER_HOST,
+    SERVER_PORT,
+    TRUSTED_NETWORKS,
+    WORKERS,
+)
 
 
 def _positive(value: str) -> float:
@@ -44,6 +57,33 @@ def _count(value: str) -> int:
     return number
 
 
+def _workers(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if not 0 <= number <= 64:
+        raise argparse.ArgumentTypeError(f"expected 0 to 64, got {number}")
+    return number
+
+
+def _seed(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if not 0 <= number < 2**32:
+        raise argparse.ArgumentTypeError(f"expected 0 to {2**32 - 1}, got {number}")
+    return number
+
+
+def _networks(value: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; or none to trust no network") from None
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -67,23 +107,40 @@ def _host_port(value: str) -> tuple[str, int]:
 def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_flag: str) -> None:
     parser.add_argument(port_flag, dest="udp_port", type=_port, default=udp_port,
                         help=f"UDP port (0 picks a free one; default {udp_port})")
-    parser.add_argument("--match-seconds", type=_positive, default=180.0,
-                        help="length of a match (default 180)")
-    parser.add_argument("--disconnect-seconds", type=_positive, default=10.0,
-                        help="silence after which a player loses by disconnect (default 10)")
-    parser.add_argument("--effect-grace-seconds", type=_positive, default=5.0,
+    parser.add_argument("--match-seconds", type=_positive, default=MATCH_SECONDS,
+                        help=f"length of a match (default {MATCH_SECONDS:g})")
+    parser.add_argument("--disconnect-seconds", type=_positive, default=DISCONNECT_SECONDS,
+                        help="silence after which a player loses by disconnect "
+                             f"(default {DISCONNECT_SECONDS:g})")
+    parser.add_argument("--effect-grace-seconds", type=_positive, default=EFFECT_GRACE_SECONDS,
                         help="an effect a player has not taken at a lock by then is applied "
-                             "anyway (default 5)")
+                             f"anyway (default {EFFECT_GRACE_SECONDS:g})")
     parser.add_argument("--starting-powers", type=_powers, default=(),
                         help="powers each player holds from the start, comma-separated, e.g. "
                              "quake,add_line (practice and tests; at most 6)")
-    parser.add_argument("--max-datagrams-per-second", type=_positive, default=100.0,
-                        help="per source address; the excess is dropped (default 100)")
-    parser.add_argument("--max-matches", type=_count, default=10_000,
-                        help="waiting and running matches held at once (default 10000)")
+    parser.add_argument("--max-datagrams-per-second", type=_positive,
+                        default=DATAGRAMS_PER_SECOND,
+                        help="per source address; the excess is dropped "
+                             f"(default {DATAGRAMS_PER_SECOND:g})")
+    parser.add_argument("--max-matches", type=_count, default=MAX_MATCHES,
+                        help=f"waiting and running matches held at once (default {MAX_MATCHES})")
     parser.add_argument("--seat-by-address", action="store_true",
                         help="accept game_flux/leave without a token, finding the seat by source "
                              "address (plain seed clients; anyone who can spoof it can play it)")
+    parser.add_argument("--trusted-networks", type=_networks,
+                        default=parse_networks(TRUSTED_NETWORKS), metavar="CIDR[,CIDR...]",
+                        help="source networks that count as proven: no 3x limit, no cookie "
+                             f"handshake (default {TRUSTED_NETWORKS}; none trusts nothing: use it "
+                             "behind a UDP proxy on this host that forwards public traffic)")
+    parser.add_argument("--seed", type=_seed, default=None,
+                        help="every match the same piece sequence and draws, for practice and "
+                             "load tests (default: a random seed per match)")
+    parser.add_argument("--workers", type=_workers, default=WORKERS,
+                        help="threads serving datagrams from a bounded queue "
+                             f"(default {WORKERS})")
+    parser.add_argument("--thread-per-datagram", action="store_true",
+                        help="socketserver's stock ThreadingMixIn instead of the workers: a "
+                             "thread started per datagram (slower; for comparison)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,19 +149,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     server = commands.add_parser("server", help="run the authoritative UDP match server")
-    server.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    _add_server_flags(server, udp_port=9999, port_flag="--port")
+    server.add_argument("--host", default=SERVER_HOST,
+                        help=f"address to bind (default {SERVER_HOST})")
+    _add_server_flags(server, udp_port=SERVER_PORT, port_flag="--port")
 
     bridge = commands.add_parser("bridge", help="run the browser bridge (HTTP + WebSocket)")
-    bridge.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    bridge.add_argument("--port", type=_port, default=8080, help="HTTP port (default 8080)")
-    bridge.add_argument("--server", type=_host_port, default=("127.0.0.1", 9999),
-                        help="the UDP server, HOST:PORT (default 127.0.0.1:9999)")
+    bridge.add_argument("--host", default=SERVER_HOST,
+                        help=f"address to bind (default {SERVER_HOST})")
+    bridge.add_argument("--port", type=_port, default=BRIDGE_PORT,
+                        help=f"HTTP port (default {BRIDGE_PORT})")
+    bridge.add_argument("--server", type=_host_port, default=(SERVER_HOST, SERVER_PORT),
+                        help=f"the UDP server, HOST:PORT (default {SERVER_HOST}:{SERVER_PORT})")
     _add_bridge_flags(bridge)
 
     play = commands.add_parser("play", help="run the server and the bridge together, locally")
-    play.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    play.add_argument("--port", type=_port, default=8080, help="HTTP port (default 8080)")
+    play.add_argument("--host", default=SERVER_HOST,
+                      help=f"address to bind (default {SERVER_HOST})")
+    play.add_argument("--port", type=_port, default=BRIDGE_PORT,
+                      help=f"HTTP port (default {BRIDGE_PORT})")
     _add_server_flags(play, udp_port=0, port_flag="--udp-port")
     _add_bridge_flags(play)
     return parser
@@ -131,6 +193,10 @@ def _server_settings(args: argparse.Namespace) -> ServerSettings:
         effect_grace_seconds=args.effect_grace_seconds,
         max_matches=args.max_matches,
         require_token=not args.seat_by_address,
+        trusted_networks=args.trusted_networks,
+        match_seed=args.seed,
+        workers=args.workers,
+        thread_per_datagram=args.thread_per_datagram,
     )
 
 

@@ -23,13 +23,18 @@ from aiohttp import WSCloseCode, hdrs, web
 from bridge.proxy import ProxyHeaderError, PublicBase, client_ip, origin_matches, public_base
 from bridge.relay import Relay, RelayLimits
 from bridge.settings import BridgeSettings
+from server.wire import GAME_NAME_PATTERN
+
+try:  # libuv's event loop: measured, the relay's hop costs about a third less CPU on it
+    import uvloop
+except ImportError:  # not on Windows; asyncio's own loop serves the same
+    uvloop = None
 
 __all__ = ["BridgeSettings", "init_app", "run_bridge"]
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME = 64 * 1024  # bigger frames close the WebSocket with 1009; smaller ones get `too_large`
-GAME_NAME_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 SHUTDOWN_SECONDS = 5.0  # handlers get this long to finish after their WebSocket was closed
 
 SECURITY_HEADERS = {
@@ -200,7 +205,9 @@ async def _relay(
 
 def run_bridge(settings: BridgeSettings, on_ready: Callable[[str], None] | None = None) -> None:
     """Serve until SIGINT/SIGTERM; `on_ready(url)` once listening (with the real port)."""
-    asyncio.run(_serve(settings, on_ready))
+    loop_factory = uvloop.new_event_loop if uvloop is not None else None
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(_serve(settings, on_ready))
 
 
 async def _serve(settings: BridgeSettings, on_ready: Callable[[str], None] | None) -> None:

@@ -2,46 +2,63 @@
 
 The bridge does not understand games. It checks only what docs/protocol.md ("The bridge") asks of
 a frame before it becomes a datagram, and reads from the server's datagrams only the few fields it
-needs to queue them (`command`) and to say goodbye for a closed tab (`game_name`, `token`).
+needs to queue them (`command`), to say goodbye for a closed tab (`game_name`, `token`) and to
+answer the address handshake (`cookie`, which the page never sees).
+
+Each frame and each datagram is decoded once. A frame goes out as the browser's own bytes, or, once
+the server has sent a cookie, encoded once more from its decoded object with the cookie as one more
+field: never bytes spliced into bytes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from server.protocol import CLIENT_COMMANDS, MAX_DATAGRAM
+from server.wire import CLIENT_COMMANDS, MAX_DATAGRAM, TOKEN_PATTERN, Reason
 
 # Server commands the bridge reads for its own bookkeeping.
 GAME_FLUX = "game_flux"
 JOINED_COMMANDS = frozenset({"waiting", "game_start"})  # the connection is in a match
 GAME_END = "game_end"
+COOKIE = "cookie"  # the address cookie's member, both ways (docs/protocol.md "Handshake")
 
 
 class FrameError(Exception):
     """A browser frame that must not be forwarded; `reason` is a docs/protocol.md error reason."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClientFrame:
-    """A checked browser frame: forwarded as `payload`, the exact bytes the browser sent."""
+    """A checked browser frame: `payload` is the exact bytes the browser sent, `message` their
+    decoded object (read-only by convention: `datagram` copies it)."""
 
     command: str
     payload: bytes
     timestamp: int | None
+    message: dict[str, Any]
+
+    def datagram(self, cookie: str | None) -> bytes:
+        """What the server gets: the browser's bytes, with the address cookie as a field when
+        there is one; unchanged if the cookie would take them past the datagram limit."""
+        if cookie is None:
+            return self.payload
+        with_cookie = _COMPACT.encode({**self.message, COOKIE: cookie}).encode("utf-8")
+        return with_cookie if len(with_cookie) <= MAX_DATAGRAM else self.payload
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServerMessage:
     """A server datagram as the browser will get it, with the fields the bridge looks at."""
 
-    text: str
+    text: str  # without the server's cookie: the handshake is the bridge's business
     command: str | None
     game_name: str | None
     token: str | None
@@ -50,9 +67,15 @@ class ServerMessage:
 
 VERIFY = "verify"  # the server's bare cookie, for the bridge alone (docs/protocol.md "Handshake")
 
+
 def _reject_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON (and the server) does not.
     raise ValueError(f"{name} is not JSON")
+
+
+# Built once: json.loads and json.dumps with options build a new decoder or encoder per call.
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def parse_client_frame(text: str) -> ClientFrame:
@@ -60,22 +83,22 @@ def parse_client_frame(text: str) -> ClientFrame:
     try:
         payload = text.encode("utf-8")
     except UnicodeEncodeError:
-        raise FrameError("bad_json", "frame is not valid UTF-8") from None
+        raise FrameError(Reason.BAD_JSON, "frame is not valid UTF-8") from None
     if len(payload) > MAX_DATAGRAM:
-        raise FrameError("too_large", f"{len(payload)} bytes, limit {MAX_DATAGRAM}")
+        raise FrameError(Reason.TOO_LARGE, f"{len(payload)} bytes, limit {MAX_DATAGRAM}")
     try:
-        obj = json.loads(text, parse_constant=_reject_constant)
+        obj = _STRICT.decode(text)
     except (ValueError, RecursionError) as exc:
-        raise FrameError("bad_json", str(exc)[:80]) from None
+        raise FrameError(Reason.BAD_JSON, str(exc)[:80]) from None
     if not isinstance(obj, dict):
-        raise FrameError("not_object", f"expected a JSON object, got {type(obj).__name__}")
+        raise FrameError(Reason.NOT_OBJECT, f"expected a JSON object, got {type(obj).__name__}")
     command = obj.get("command")
     if not isinstance(command, str) or command not in CLIENT_COMMANDS:
-        raise FrameError("unknown_command", "command must be one of " + _commands_list())
+        raise FrameError(Reason.UNKNOWN_COMMAND, "command must be one of " + _commands_list())
     timestamp = obj.get("timestamp")
     if not isinstance(timestamp, int) or isinstance(timestamp, bool):
         timestamp = None
-    return ClientFrame(command=command, payload=payload, timestamp=timestamp)
+    return ClientFrame(command=command, payload=payload, timestamp=timestamp, message=obj)
 
 
 def _commands_list() -> str:
@@ -83,15 +106,15 @@ def _commands_list() -> str:
 
 
 def binary_frame_error() -> FrameError:
-    return FrameError("bad_json", "binary frames are not accepted; send JSON text frames")
+    return FrameError(Reason.BAD_JSON, "binary frames are not accepted; send JSON text frames")
 
 
-def error_frame(reason: str, detail: str | None = None) -> str:
+def error_frame(reason: Reason, detail: str | None = None) -> str:
     """An `error` frame the bridge itself sends the browser (same shape as the server's)."""
     message: dict[str, str] = {"command": "error", "reason": reason}
     if detail is not None:
         message["detail"] = detail
-    return json.dumps(message, separators=(",", ":"))
+    return _COMPACT.encode(message)
 
 
 def read_server_datagram(data: bytes) -> ServerMessage | None:
@@ -107,20 +130,32 @@ def read_server_datagram(data: bytes) -> ServerMessage | None:
     if not isinstance(obj, dict):
         # The server is trusted to speak JSON; forward anyway and let the browser judge.
         return ServerMessage(text=text, command=None, game_name=None, token=None)
+    cookie = None
+    if COOKIE in obj:  # only in replies to an address not yet proven
+        cookie = _str_or_none(obj.pop(COOKIE))
+        text = _without_cookie(text, obj)
     return ServerMessage(
         text=text,
         command=_str_or_none(obj.get("command")),
         game_name=_str_or_none(obj.get("game_name")),
         token=_str_or_none(obj.get("token")),
-        cookie=_str_or_none(obj.get("cookie")),
+        cookie=cookie,
     )
 
 
-def with_cookie(payload: bytes, cookie: str) -> bytes:
-    """A checked client frame (a non-empty JSON object) with the address cookie echoed in it,
-    or the frame unchanged if that would pass the datagram limit."""
-    extended = payload.rstrip()[:-1] + b',"cookie":' + json.dumps(cookie).encode() + b"}"
-    return extended if len(extended) <= MAX_DATAGRAM else payload
+def _without_cookie(text: str, rest: dict[str, Any]) -> str:
+    """The datagram's text less its cookie. The server puts it first (docs/protocol.md
+    "Handshake"), so it is cut off there; anywhere else, `rest` is encoded again."""
+    match = _LEADING_COOKIE.match(text)
+    if match is not None:
+        remainder = text[match.end() :]
+        if _QUOTED_COOKIE not in remainder:  # not a second cookie member, nor a "cookie" value
+            return "{" + remainder
+    return _COMPACT.encode(rest)
+
+
+_QUOTED_COOKIE = f'"{COOKIE}"'
+_LEADING_COOKIE = re.compile(r"\{" + _QUOTED_COOKIE + ':"' + TOKEN_PATTERN + '",')
 
 
 def _str_or_none(value: object) -> str | None:
@@ -140,5 +175,5 @@ def leave_datagram(
     if token is not None:
         message["token"] = token
     if cookie is not None:
-        message["cookie"] = cookie
+        message[COOKIE] = cookie
     return json.dumps(message, separators=(",", ":")).encode("utf-8")

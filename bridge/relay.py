@@ -28,15 +28,15 @@ from bridge.frames import (
     leave_datagram,
     parse_client_frame,
     read_server_datagram,
-    with_cookie,
 )
+from server.wire import Reason
 
 logger = logging.getLogger(__name__)
 
 RATE_NOTICE_SECONDS = 1.0  # at most one `rate_limited` error frame per second
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Slot:
     text: str
     latest_wins: bool
@@ -206,7 +206,7 @@ class Relay:
         if last is None or now - last >= RATE_NOTICE_SECONDS:
             self._last_rate_notice = now
             detail = f"over {self.limits.frames_per_second:g} frames a second; frames dropped"
-            self._outbox.put(error_frame("rate_limited", detail))
+            self._outbox.put(error_frame(Reason.RATE_LIMITED, detail))
         return False
 
     def _on_text(self, text: str) -> None:
@@ -219,10 +219,7 @@ class Relay:
             seat = self._seat
             seat.last_client_timestamp = max(seat.last_client_timestamp, frame.timestamp)
         assert self._transport is not None
-        payload = frame.payload
-        if self._cookie is not None:
-            payload = with_cookie(payload, self._cookie)
-        self._transport.sendto(payload)
+        self._transport.sendto(frame.datagram(self._cookie))
         self.stats.frames_forwarded += 1
 
     def _reject(self, exc: FrameError) -> None:

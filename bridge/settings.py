@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from server.wire import BRIDGE_PORT, SERVER_HOST, SERVER_PORT
+
 REPO_DIR = Path(__file__).resolve().parent.parent
 WEB_DIR = REPO_DIR / "web"  # jinja2 templates
 STATIC_DIR = REPO_DIR / "static"
@@ -41,9 +43,9 @@ def normalise_public_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class BridgeSettings:
-    host: str = "127.0.0.1"
-    port: int = 8080  # 0 picks a free port; run_bridge reports the real one
-    server: tuple[str, int] = ("127.0.0.1", 9999)  # the UDP server: the only destination
+    host: str = SERVER_HOST
+    port: int = BRIDGE_PORT  # 0 picks a free port; run_bridge reports the real one
+    server: tuple[str, int] = (SERVER_HOST, SERVER_PORT)  # the UDP server: the only destination
     base_path: str = "/"  # normalised to start and end with "/"
     trust_proxy: bool = False  # honour X-Forwarded-Proto/-Host/-Prefix/-For
     public_url: str | None = None  # the site's base as the public sees it; overrides the above

@@ -2,6 +2,7 @@
 `BlockAttackError`. The rules' own errors live in server/rules/errors.py, which imports nothing."""
 
 from server.rules.errors import LOCK_REJECTIONS, BlockAttackError, IllegalLock, InvalidState
+from server.wire import Reason
 
 __all__ = ["LOCK_REJECTIONS", "BlockAttackError", "IllegalLock", "InvalidState", "ProtocolError"]
 
@@ -9,7 +10,7 @@ __all__ = ["LOCK_REJECTIONS", "BlockAttackError", "IllegalLock", "InvalidState",
 class ProtocolError(BlockAttackError):
     """A datagram the server cannot use."""
 
-    def __init__(self, reason: str, detail: str | None = None) -> None:
-        super().__init__(reason if detail is None else f"{reason}: {detail}")
+    def __init__(self, reason: Reason, detail: str | None = None) -> None:
+        super().__init__(str(reason) if detail is None else f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail

@@ -1,25 +1,56 @@
 """Per-address defences of the UDP server: a rate limit, and no reflection amplification.
 
-Pure bookkeeping (the shell gives it `now` in seconds and serialises calls with its own lock).
+Pure bookkeeping (the service gives it `now` in seconds and serialises calls with its own lock).
 Memory is bounded: at most `max_peers` addresses are remembered, the least recently heard
-forgotten first.
+forgotten first. Addresses in `trusted` networks count as proven from the first datagram.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from server.wire import AMPLIFICATION, DATAGRAMS_PER_SECOND, MAX_PEERS
+
 Address = tuple[Any, ...]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`CIDR[,CIDR...]`, or `none` for no network; ValueError naming the bad part."""
+    if text.strip().lower() == "none":
+        return ()
+    networks = []
+    for part in (part.strip() for part in text.split(",")):
+        try:
+            networks.append(ipaddress.ip_network(part))
+        except ValueError:
+            raise ValueError(f"{part!r} is not a network like 127.0.0.0/8 or ::1/128 "
+                             "(host bits must be zero)") from None
+    return tuple(networks)
+
+
+def in_networks(address: Address, networks: tuple[Network, ...]) -> bool:
+    if not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(address[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 on a dual-stack socket is 127.0.0.1
+    return any(ip in network for network in networks)
 
 
 @dataclass(frozen=True)
 class GuardSettings:
-    rate: float = 100.0  # datagrams a second one address may send, sustained
-    burst: float = 200.0  # and in a burst
-    amplification: int = 3  # RFC 9000 §8.1: at most 3x the bytes received until validated
-    max_peers: int = 65_536
+    rate: float = DATAGRAMS_PER_SECOND  # datagrams a second one address may send, sustained
+    burst: float = 2 * DATAGRAMS_PER_SECOND  # and in a burst
+    amplification: int = AMPLIFICATION
+    max_peers: int = MAX_PEERS
+    trusted: tuple[Network, ...] = ()  # source networks nobody outside could spoof
 
 
 @dataclass
@@ -28,7 +59,7 @@ class _Peer:
     refilled: float  # when `tokens` was last topped up
     received: int = 0  # bytes received from the address
     sent: int = 0  # bytes sent to it
-    verified: bool = False  # it echoed a secret only our datagrams told it
+    verified: bool = False  # it echoed a secret only our datagrams told it, or is trusted
 
 
 @dataclass
@@ -86,7 +117,9 @@ class Guard:
     def _peer(self, address: Address, now: float) -> _Peer:
         peer = self._peers.get(address)
         if peer is None:
-            peer = self._peers[address] = _Peer(tokens=self.settings.burst, refilled=now)
+            peer = self._peers[address] = _Peer(
+                tokens=self.settings.burst, refilled=now,
+                verified=in_networks(address, self.settings.trusted))
             if len(self._peers) > self.settings.max_peers:
                 self._peers.popitem(last=False)
         else:

@@ -1,28 +1,30 @@
 """Every match the server knows: pairing, lookup by game_name, expiry.
 
 Pure like the match: randomness comes from the `random.Random` it is given (the shell gives it a
-`random.SystemRandom`, tests a seeded one) and time from the `now` arguments. The shell holds its
-registry lock around every call here.
+`random.SystemRandom`, tests a seeded one) and time from the `now` arguments. The service holds
+its registry lock around every call here, and its deadline heap says when to `forget` a match.
 """
 
 from __future__ import annotations
 
 import base64
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from server.errors import ProtocolError
 from server.match import Address, Match, MatchSettings, MatchState
 from server.protocol import Connect
+from server.wire import MAX_MATCHES, MAX_WAITING_PER_ADDRESS, Reason
 
 
 @dataclass(frozen=True)
 class LobbySettings:
     match: MatchSettings = field(default_factory=MatchSettings)
-    max_matches: int = 10_000  # waiting and running together; memory stays bounded
-    max_waiting_per_address: int = 4  # so one source cannot fill the server with waiting matches
+    max_matches: int = MAX_MATCHES  # waiting and running together; memory stays bounded
+    # so one source cannot fill the server with waiting matches
+    max_waiting_per_address: int = MAX_WAITING_PER_ADDRESS
     match_seed: int | None = None  # every match the same pieces and draws: tests, replays only
 
 
@@ -48,11 +50,14 @@ class Lobby:
         self._open: dict[tuple[Address, str], str] = {}
         # address -> game_names of the waiting matches it opened
         self._hosting: dict[Address, set[str]] = {}
+        # game_name -> the keys above that lead to it, so forgetting it touches only those
+        self._keys: dict[str, tuple[Address, tuple[Address, str] | None, tuple[str, str] | None]]
+        self._keys = {}
 
     def find(self, game_name: str) -> Match:
         match = self.matches.get(game_name)
         if match is None:
-            raise ProtocolError("unknown_game")
+            raise ProtocolError(Reason.UNKNOWN_GAME)
         return match
 
     def route(self, msg: Connect, address: Address, now: int) -> Match:
@@ -79,19 +84,21 @@ class Lobby:
     def new_token(self) -> str:
         return _token(self._rng)
 
-    def expire(self, now: int) -> list[str]:
-        """Forget ended matches once they stop lingering; returns the names dropped."""
-        gone = [name for name, match in self.matches.items() if match.expired(now)]
-        for name in gone:
-            del self.matches[name]
-        if gone:
-            self._challenges = {k: v for k, v in self._challenges.items() if v in self.matches}
-            self._open = {k: v for k, v in self._open.items() if v in self.matches}
-            self._hosting = {
-                address: live for address, names in self._hosting.items()
-                if (live := {n for n in names if n in self.matches})
-            }
-        return gone
+    def forget(self, game_names: Iterable[str]) -> None:
+        """Drop these matches (the service's timers found them expired) and every key to them."""
+        for game_name in game_names:
+            if self.matches.pop(game_name, None) is None:
+                continue
+            host, open_key, challenge_key = self._keys.pop(game_name)
+            if open_key is not None and self._open.get(open_key) == game_name:
+                del self._open[open_key]
+            if challenge_key is not None and self._challenges.get(challenge_key) == game_name:
+                del self._challenges[challenge_key]
+            hosting = self._hosting.get(host)
+            if hosting is not None:
+                hosting.discard(game_name)
+                if not hosting:
+                    del self._hosting[host]
 
     def _live(self, game_name: str | None) -> Match | None:
         match = self.matches.get(game_name) if game_name else None
@@ -107,13 +114,14 @@ class Lobby:
         challenge_key: tuple[str, str] | None = None,
     ) -> Match:
         if len(self.matches) >= self.settings.max_matches:
-            raise ProtocolError("server_full", "too many matches; try again later")
+            raise ProtocolError(Reason.SERVER_FULL, "too many matches; try again later")
         hosting = {
             name for name in self._hosting.get(host, ())
             if name in self.matches and self.matches[name].state == MatchState.WAITING
         }
         if len(hosting) >= self.settings.max_waiting_per_address:
-            raise ProtocolError("too_many_waiting", "this address already waits in other matches")
+            raise ProtocolError(Reason.TOO_MANY_WAITING,
+                                "this address already waits in other matches")
         game_name = _token(self._rng)
         match = Match(
             game_name=game_name,
@@ -126,6 +134,7 @@ class Lobby:
         )
         self.matches[game_name] = match
         self._hosting[host] = hosting | {game_name}
+        self._keys[game_name] = (host, open_key, challenge_key)
         if open_key is not None:
             self._open[open_key] = game_name
         if challenge_key is not None:

@@ -1,8 +1,9 @@
 """One match: two seats, one piece sequence, one clock.
 
 Pure: every call takes `now` (milliseconds since the epoch, from the shell's clock) and returns the
-datagrams to send as `Outgoing` values. The shell serialises calls with `match.lock`, an object the
-core never touches.
+replies to send as `Outgoing` values, typed and unstamped (server/replies.py); the service stamps
+and encodes them. The service serialises calls with `match.lock`, an object the core never touches,
+and asks `next_deadline` when the match next needs a `tick`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from server import replies
 from server.errors import IllegalLock, InvalidState, ProtocolError
 from server.protocol import Flux, Leave, LeaveIntent
+from server.replies import PowerOutcome, PowerRejected, Rejected, Reply
 from server.rules.bag import PieceSequence
 from server.rules.board import Board, LockResult
 from server.rules.effects import (
@@ -27,9 +29,16 @@ from server.rules.effects import (
     switch_rows,
 )
 from server.rules.rng import Mulberry32
+from server.wire import (
+    DISCONNECT_SECONDS,
+    EFFECT_GRACE_SECONDS,
+    LINGER_SECONDS,
+    MATCH_SECONDS,
+    PREVIEW,
+    Reason,
+)
 
 Address = tuple[Any, ...]  # (host, port) for IPv4, (host, port, flow, scope) for IPv6
-Payload = dict[str, Any]
 
 
 class MatchState(enum.IntEnum):
@@ -47,14 +56,14 @@ class EndReason(enum.StrEnum):
 
 @dataclass(frozen=True)
 class MatchSettings:
-    match_ms: int = 180_000
-    disconnect_ms: int = 10_000  # silence that loses a running match
+    match_ms: int = round(MATCH_SECONDS * 1000)
+    disconnect_ms: int = round(DISCONNECT_SECONDS * 1000)  # silence that loses a running match
     away_ms: int = 2_000  # silence after which the opponent is told "away"
-    linger_ms: int = 60_000  # how long an ended match keeps answering with game_end
+    linger_ms: int = round(LINGER_SECONDS * 1000)  # ended, it keeps answering with game_end
     waiting_ms: int = 600_000  # the longest a match waits for its second player
     waiting_idle_ms: int = 60_000  # a waiting host silent this long has gone
-    preview: int = 14  # pieces in next_block: the piece in hand and 13 to come
-    effect_grace_ms: int = 5_000  # an effect not taken at a lock by then is applied anyway
+    preview: int = PREVIEW
+    effect_grace_ms: int = round(EFFECT_GRACE_SECONDS * 1000)  # then an effect is applied anyway
     hit_memory_ms: int = 3_000  # how long power_applied keeps telling of a power that hit
     starting_powers: tuple[EffectKind, ...] = ()  # each player's inventory at the start
     record_history: bool = False  # keep every board's history (tests and replays)
@@ -62,8 +71,15 @@ class MatchSettings:
 
 @dataclass(frozen=True)
 class Outgoing:
+    """A reply for a seat, at the seat's address as it stood when the reply was made."""
+
     address: Address
-    payload: Payload
+    seat: Seat
+    reply: Reply
+
+    @classmethod
+    def to(cls, seat: Seat, reply: Reply) -> Outgoing:
+        return cls(seat.address, seat, reply)
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,11 @@ class Seat:
 
     def is_away(self, now: int, settings: MatchSettings) -> bool:
         return self.closed or now - self.last_heard >= settings.away_ms
+
+    def stamp(self, now: int) -> int:
+        """Our timestamp for the next message to this seat: strictly increasing."""
+        self.last_sent_ts = max(now, self.last_sent_ts + 1)
+        return self.last_sent_ts
 
 
 class Match:
@@ -130,15 +151,22 @@ class Match:
         if token is not None:
             seat = next((seat for seat in self.seats if seat.token == token), None)
             if seat is None:
-                raise ProtocolError("bad_token")
+                raise ProtocolError(Reason.BAD_TOKEN)
             return seat
         seat = next((seat for seat in self.seats if seat.address == address), None)
         if seat is None:
-            raise ProtocolError("not_in_game")
+            raise ProtocolError(Reason.NOT_IN_GAME)
         return seat
 
     def opponent_of(self, seat: Seat) -> Seat | None:
-        return next((other for other in self.seats if other is not seat), None)
+        seats = self.seats
+        if len(seats) < 2:
+            return None
+        return seats[1] if seat is seats[0] else seats[0]
+
+    def opponent_away(self, seat: Seat, now: int) -> bool:
+        opponent = self.opponent_of(seat)
+        return opponent is not None and opponent.is_away(now, self.settings)
 
     def connect(
         self,
@@ -157,32 +185,32 @@ class Match:
         if self._check_clock(now):
             return self._game_ends(now)
         if self.state != MatchState.WAITING or len(self.seats) >= 2:
-            raise ProtocolError("game_full")
+            raise ProtocolError(Reason.GAME_FULL)
         if token is not None:
-            raise ProtocolError("bad_token")
+            raise ProtocolError(Reason.BAD_TOKEN)
         if self.seats and self.invited is not None and name.casefold() != self.invited.casefold():
-            raise ProtocolError("game_full", "this match invites another player")
+            raise ProtocolError(Reason.GAME_FULL, "this match invites another player")
         seat = Seat(name=name, token=new_token, address=address, last_heard=now,
                     board=Board(record=self.settings.record_history),
                     powers=list(self.settings.starting_powers[:MAX_POWERS]))
         self.seats.append(seat)
         if len(self.seats) < 2:
-            return [Outgoing(address, replies.waiting(self, seat, now))]
+            return [Outgoing.to(seat, replies.waiting(self, seat))]
         self.state = MatchState.PLAYING
         self.started_at = now
-        return [Outgoing(s.address, replies.game_start(self, s, now)) for s in self.seats]
+        return [Outgoing.to(s, replies.game_start(self, s, now)) for s in self.seats]
 
     def _reconnect(
         self, seat: Seat, address: Address, token: str | None, now: int, timestamp: int | None
     ) -> list[Outgoing]:
         if token is not None and token != seat.token:
-            raise ProtocolError("bad_token")
+            raise ProtocolError(Reason.BAD_TOKEN)
         if token is None and seat.token_echoed:
             # This seat has shown its token: a bare name (even from its own, possibly reused,
             # port) no longer opens it.
-            raise ProtocolError("bad_token", "this seat needs its token")
+            raise ProtocolError(Reason.BAD_TOKEN, "this seat needs its token")
         if token is None and seat.address != address:
-            raise ProtocolError("name_taken")
+            raise ProtocolError(Reason.NAME_TAKEN)
         if address != seat.address:  # only a newer request may move a seat (timestamp > now)
             if timestamp is None or timestamp <= seat.last_ts:
                 return []
@@ -211,28 +239,26 @@ class Match:
             return self._game_ends(now)
         if self.state != MatchState.PLAYING:
             return [self._reply_state(seat, now)]
-        rejected: Payload | None = None
-        power: Payload = {}
+        rejected: Rejected | None = None
+        power: PowerOutcome | None = None
         changed = False
         if fresh:
             rejected, changed = self._apply_locks(seat, flux, now)
             # A refused lock stops the request: its power use waits for the next one.
             if self.state == MatchState.PLAYING and flux.power_used is not None and not rejected:
                 power = self._use_power(seat, flux, now)
-                changed = changed or power.get("power_used") is not None
+                changed = changed or power.used is not None
         if self.state == MatchState.ENDED:  # a lock topped the player out
             return self._game_ends(now)
-        reply = replies.game_flux(self, seat, now)
-        reply["rejected"] = rejected
-        reply["echo"] = flux.timestamp  # the client's own clock: it measures the round trip
-        reply.update(power)
-        out = [Outgoing(seat.address, reply)]
+        # echo: the client's own clock, so it measures the round trip
+        out = [Outgoing.to(seat, replies.game_flux(self, seat, now, rejected=rejected,
+                                                   power=power, echo=flux.timestamp))]
         opponent = self.opponent_of(seat)
         if changed and opponent is not None:
-            out.append(Outgoing(opponent.address, replies.game_flux(self, opponent, now)))
+            out.append(Outgoing.to(opponent, replies.game_flux(self, opponent, now)))
         return out
 
-    def _apply_locks(self, seat: Seat, flux: Flux, now: int) -> tuple[Payload | None, bool]:
+    def _apply_locks(self, seat: Seat, flux: Flux, now: int) -> tuple[Rejected | None, bool]:
         """Apply the request's locks in `n` order; repeats are skipped, a gap or a refusal stops."""
         board = seat.board
         changed = False
@@ -244,7 +270,7 @@ class Match:
             try:
                 result = board.apply_lock(lock, self.sequence)
             except IllegalLock as exc:
-                return {"n": lock.n, "i": lock.index, "reason": exc.reason}, changed
+                return Rejected(n=lock.n, i=lock.index, reason=exc.reason), changed
             changed = True
             self._after_lock(seat, result, now)
             if result.topped_out:
@@ -267,16 +293,16 @@ class Match:
             self._send_effect(opponent, EffectKind.GARBAGE, seat, now,
                               lines=result.sent, hole=draw_hole(self.rng))
 
-    def _use_power(self, seat: Seat, flux: Flux, now: int) -> Payload:
+    def _use_power(self, seat: Seat, flux: Flux, now: int) -> PowerOutcome:
         """Honour `power_used` once per use number, and only if the inventory holds it."""
         assert flux.power_used is not None
         n = seat.power_uses if flux.power_n is None else flux.power_n
         if n != seat.power_uses:  # a repeat of a use already handled, or one from the future
-            return {}
+            return PowerOutcome()
         seat.power_uses += 1
         power = flux.power_used
         if power not in seat.powers:
-            return {"power_rejected": {"n": n, "power": str(power), "reason": "not_held"}}
+            return PowerOutcome(rejected=PowerRejected(n=n, power=str(power), reason="not_held"))
         seat.powers.remove(power)
         opponent = self.opponent_of(seat)
         assert opponent is not None  # a match is PLAYING only with two seats
@@ -290,7 +316,7 @@ class Match:
             mine, theirs = switch_rows(seat.board.field), switch_rows(opponent.board.field)
             self._send_effect(seat, power, seat, now, rows=theirs)
             self._send_effect(opponent, power, seat, now, rows=mine)
-        return {"power_used": str(power)}
+        return PowerOutcome(used=power)
 
     def _send_effect(
         self, target: Seat, kind: EffectKind, source: Seat, now: int, **params: Any
@@ -315,7 +341,7 @@ class Match:
                        if now - seat.effect_times.get(e.id, now) >= grace]
             if not overdue:
                 continue
-            applied, topped = seat.board.apply_effects(max(overdue))
+            applied, topped = seat.board.apply_effects(max(overdue), self.sequence)
             self._remember_hits(seat, applied, now)
             forced = True
             if topped:
@@ -323,7 +349,7 @@ class Match:
                 return self._game_ends(now)
         if not forced:
             return []
-        return [Outgoing(s.address, replies.game_flux(self, s, now)) for s in self.seats]
+        return [Outgoing.to(s, replies.game_flux(self, s, now)) for s in self.seats]
 
     def handle_leave(self, seat: Seat, leave: Leave, now: int, address: Address) -> list[Outgoing]:
         if self._check_clock(now):
@@ -362,6 +388,34 @@ class Match:
             self._end(EndReason.DISCONNECT, loser=loser, now=now)
             return self._game_ends(now)
         return self._force_overdue_effects(now) or self._away_notices(now)
+
+    def next_deadline(self, now: int) -> int | None:
+        """When `tick` next has something to do (a time at or before `now`: at once), or None
+        when only a datagram can change anything. Early is harmless: `tick` checks again."""
+        settings = self.settings
+        if self.state == MatchState.WAITING:
+            if not self.seats:
+                return now
+            return min(self.seats[0].last_heard + settings.waiting_idle_ms,
+                       self.created_at + settings.waiting_ms)
+        if self.state == MatchState.ENDED:
+            return None if self.ended_at is None else self.ended_at + settings.linger_ms
+        assert self.started_at is not None
+        due = [self.started_at + settings.match_ms,
+               min(seat.last_heard for seat in self.seats) + settings.disconnect_ms]
+        for seat in self.seats:
+            made = [seat.effect_times[e.id] for e in seat.board.incoming
+                    if e.id in seat.effect_times]
+            if made:
+                due.append(min(made) + settings.effect_grace_ms)
+            opponent = self.opponent_of(seat)
+            if opponent is None:
+                continue
+            if self.opponent_away(seat, now) != seat.told_opponent_away:
+                due.append(now)  # a notice to send
+            elif not seat.told_opponent_away:
+                due.append(opponent.last_heard + settings.away_ms)  # when it would go away
+        return min(due)
 
     def expired(self, now: int) -> bool:
         """Ended long enough ago that late datagrams no longer need a game_end."""
@@ -414,30 +468,24 @@ class Match:
             return 0
         return max(0, self.started_at + self.settings.match_ms - now)
 
-    def stamp(self, seat: Seat, now: int) -> int:
-        """Our timestamp for a message to `seat`: strictly increasing per recipient."""
-        seat.last_sent_ts = max(now, seat.last_sent_ts + 1)
-        return seat.last_sent_ts
-
     def _reply_state(self, seat: Seat, now: int) -> Outgoing:
         if self.state == MatchState.WAITING:
-            return Outgoing(seat.address, replies.waiting(self, seat, now))
+            return Outgoing.to(seat, replies.waiting(self, seat))
         if self.state == MatchState.PLAYING:
-            return Outgoing(seat.address, replies.game_start(self, seat, now))
+            return Outgoing.to(seat, replies.game_start(self, seat, now))
         if self.result is None:
-            raise ProtocolError("unknown_game", "the match was cancelled")
-        return Outgoing(seat.address, replies.game_end(self, seat, now))
+            raise ProtocolError(Reason.UNKNOWN_GAME, "the match was cancelled")
+        return Outgoing.to(seat, replies.game_end(self, seat))
 
     def _game_ends(self, now: int) -> list[Outgoing]:
-        return [Outgoing(seat.address, replies.game_end(self, seat, now)) for seat in self.seats]
+        return [Outgoing.to(seat, replies.game_end(self, seat)) for seat in self.seats]
 
     def _away_notices(self, now: int) -> list[Outgoing]:
         """Tell each player when their opponent goes quiet or comes back, once per change."""
         out = []
         for seat in self.seats:
-            opponent = self.opponent_of(seat)
-            away = bool(opponent and opponent.is_away(now, self.settings))
+            away = self.opponent_away(seat, now)
             if away != seat.told_opponent_away and self.state == MatchState.PLAYING:
                 seat.told_opponent_away = away
-                out.append(Outgoing(seat.address, replies.game_flux(self, seat, now)))
+                out.append(Outgoing.to(seat, replies.game_flux(self, seat, now)))
         return out

@@ -8,26 +8,41 @@ See docs/protocol.md for every message and field.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from server.errors import ProtocolError
+from server.replies import Reply, Shown
 from server.rules.board import Lock
 from server.rules.effects import POWERS, EffectKind
-from server.rules.pieces import Piece
+from server.rules.field import HIDDEN, Field
+from server.rules.movement import LastTurn
+from server.rules.pieces import DIRECTIONS, KICKS, TURNS, Piece
+from server.wire import (
+    CLIENT_COMMANDS,
+    GAME_NAME_PATTERN,
+    KEY_PATTERN,
+    MAX_DATAGRAM,
+    MAX_LOCKS,
+    MAX_TIMESTAMP,
+    NAME_PATTERN,
+    SHORT_PREVIEW,
+    TOKEN_PATTERN,
+    Reason,
+)
 
-MAX_DATAGRAM = 1200  # payload bytes either way; a conservative MTU that avoids IP fragmentation
-MAX_LOCKS = 16  # per request; clients send at most 8 unacknowledged locks
-CLIENT_COMMANDS = frozenset({"connect", "game_flux", "leave"})
-MAX_TIMESTAMP = 2**53  # JavaScript's safe integers: anything larger is not a real clock
+__all__ = ["CLIENT_COMMANDS", "MAX_DATAGRAM", "Connect", "Flux", "Leave", "LeaveIntent",
+           "Message", "decode", "encode", "encode_reply", "error_reply"]
 
 _POWER_NAMES = frozenset(str(power) for power in POWERS)
-_NAME = re.compile(r"[A-Za-z0-9_ .-]{1,16}")  # ASCII: 16 characters are 16 bytes
-_GAME_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NAME = re.compile(NAME_PATTERN)
+_GAME_NAME = re.compile(GAME_NAME_PATTERN)
+_TOKEN = re.compile(TOKEN_PATTERN)
+_KEY = re.compile(KEY_PATTERN)
 
 
 class LeaveIntent(enum.StrEnum):
@@ -43,6 +58,7 @@ class Connect:
     token: str | None
     timestamp: int | None
     cookie: str | None = None  # echo of the server's address cookie (docs/protocol.md)
+    key: str | None = None  # the client's own secret for its seat (docs/protocol.md "Tokens")
 
 
 @dataclass(frozen=True)
@@ -75,20 +91,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once, not per datagram
+
+
 def decode(data: bytes) -> Message:
     """Parse one datagram or raise ProtocolError; never anything else."""
     if len(data) > MAX_DATAGRAM:
-        raise ProtocolError("too_large", f"{len(data)} bytes, limit {MAX_DATAGRAM}")
+        raise ProtocolError(Reason.TOO_LARGE, f"{len(data)} bytes, limit {MAX_DATAGRAM}")
     try:
-        obj = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        obj = _DECODER.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ProtocolError("bad_json", str(exc)[:80]) from None
+        raise ProtocolError(Reason.BAD_JSON, str(exc)[:80]) from None
     if not isinstance(obj, dict):
-        raise ProtocolError("not_object")
+        raise ProtocolError(Reason.NOT_OBJECT)
     command = obj.get("command")
     parser = _PARSERS.get(command) if isinstance(command, str) else None
     if parser is None:
-        raise ProtocolError("unknown_command", repr(command)[:40])
+        raise ProtocolError(Reason.UNKNOWN_COMMAND, repr(command)[:40])
     return parser(obj)
 
 
@@ -96,9 +115,9 @@ def _int(obj: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int:
     value = obj.get(key)
     # bool is an int subclass; a float like 3.0 is not an integer on this wire either
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ProtocolError("bad_field", f"{where}.{key}: expected an integer")
+        raise ProtocolError(Reason.BAD_FIELD, f"{where}.{key}: expected an integer")
     if not lo <= value <= hi:
-        raise ProtocolError("bad_field", f"{where}.{key}: out of range")
+        raise ProtocolError(Reason.BAD_FIELD, f"{where}.{key}: out of range")
     return value
 
 
@@ -109,7 +128,7 @@ def _optional_str(
     if value is None:
         return None
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ProtocolError("bad_field", f"{where}.{key}: invalid")
+        raise ProtocolError(Reason.BAD_FIELD, f"{where}.{key}: invalid")
     return value
 
 
@@ -118,16 +137,16 @@ def _name(obj: Mapping[str, Any], key: str, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ProtocolError("bad_name", f"{where}.{key}: expected a string")
+        raise ProtocolError(Reason.BAD_NAME, f"{where}.{key}: expected a string")
     value = value.strip(" ")
     if not _NAME.fullmatch(value) or not value.isprintable():
-        raise ProtocolError("bad_name", f"{where}.{key}: 1-16 letters, digits, spaces, _ - .")
+        raise ProtocolError(Reason.BAD_NAME, f"{where}.{key}: 1-16 letters, digits, spaces, _ - .")
     return value
 
 
 def _required(value: str | None, where: str) -> str:
     if value is None:
-        raise ProtocolError("bad_field", f"{where}: required")
+        raise ProtocolError(Reason.BAD_FIELD, f"{where}: required")
     return value
 
 
@@ -135,7 +154,7 @@ def _parse_connect(obj: Mapping[str, Any]) -> Connect:
     name = _required(_name(obj, "self", "connect"), "connect.self")
     opponent = _name(obj, "opponent", "connect")
     if opponent is not None and opponent.casefold() == name.casefold():
-        raise ProtocolError("bad_name", "connect.opponent: cannot be yourself")
+        raise ProtocolError(Reason.BAD_NAME, "connect.opponent: cannot be yourself")
     timestamp = None
     if obj.get("timestamp") is not None:
         timestamp = _int(obj, "timestamp", "connect", 0, MAX_TIMESTAMP)
@@ -146,26 +165,38 @@ def _parse_connect(obj: Mapping[str, Any]) -> Connect:
         token=_optional_str(obj, "token", "connect", _TOKEN),
         timestamp=timestamp,
         cookie=_optional_str(obj, "cookie", "connect", _TOKEN),
+        key=_optional_str(obj, "key", "connect", _KEY),
     )
+
+
+# The highest 0-based kick test a turn has (5 tests for 90°, 6 for 180°).
+MAX_KICK = {d: max(len(table[(0, d % 4)]) for table in KICKS.values()) - 1 for d in DIRECTIONS}
+
+
+def _parse_last(obj: Any, where: str) -> LastTurn | None:
+    # docs/protocol.md: {"rot": "cw" | "ccw" | "180", "kick": k}, absent after a move.
+    if obj is None:
+        return None
+    if not isinstance(obj, dict) or obj.get("rot") not in TURNS:
+        raise ProtocolError(Reason.BAD_FIELD, f"{where}: expected {{rot: cw|ccw|180, kick}}")
+    direction = TURNS[obj["rot"]]
+    return LastTurn(direction, _int(obj, "kick", where, 0, MAX_KICK[direction]))
 
 
 def _parse_lock(obj: Any, where: str) -> Lock:
     if not isinstance(obj, dict):
-        raise ProtocolError("bad_field", f"{where}: expected an object")
+        raise ProtocolError(Reason.BAD_FIELD, f"{where}: expected an object")
     piece = obj.get("piece")
     if not isinstance(piece, str) or piece not in Piece.__members__:
-        raise ProtocolError("bad_field", f"{where}.piece: expected one of IJLOSTZ")
-    spin = obj.get("spin", False)
-    if not isinstance(spin, bool):
-        raise ProtocolError("bad_field", f"{where}.spin: expected a boolean")
+        raise ProtocolError(Reason.BAD_FIELD, f"{where}.piece: expected one of IJLOSTZ")
     return Lock(
         n=_int(obj, "n", where, 0, 1_000_000),
         index=_int(obj, "i", where, 0, 1_000_000),
         piece=Piece(piece),
         r=_int(obj, "r", where, 0, 3),
         x=_int(obj, "x", where, -4, 13),
-        y=_int(obj, "y", where, -8, 23),
-        spin=spin,
+        y=_int(obj, "y", where, -HIDDEN - 3, 23),
+        last=_parse_last(obj.get("last"), f"{where}.last"),
         fx=_int(obj, "fx", where, 0, 1_000_000) if "fx" in obj else 0,
     )
 
@@ -175,15 +206,15 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
     if raw_locks is None:
         raw_locks = []
     if not isinstance(raw_locks, list):
-        raise ProtocolError("bad_field", "game_flux.locks: expected a list")
+        raise ProtocolError(Reason.BAD_FIELD, "game_flux.locks: expected a list")
     if len(raw_locks) > MAX_LOCKS:
-        raise ProtocolError("bad_field", f"game_flux.locks: at most {MAX_LOCKS}")
+        raise ProtocolError(Reason.BAD_FIELD, f"game_flux.locks: at most {MAX_LOCKS}")
     locks = tuple(_parse_lock(lock, f"game_flux.locks[{k}]") for k, lock in enumerate(raw_locks))
     power_used = obj.get("power_used")
     if power_used is not None and (
         not isinstance(power_used, str) or power_used not in _POWER_NAMES
     ):
-        raise ProtocolError("bad_field", "game_flux.power_used: expected a power name or null")
+        raise ProtocolError(Reason.BAD_FIELD, "game_flux.power_used: expected a power name or null")
     power_n = None
     if power_used is not None and obj.get("power_n") is not None:
         power_n = _int(obj, "power_n", "game_flux", 0, 1_000_000)
@@ -203,7 +234,7 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
 def _parse_leave(obj: Mapping[str, Any]) -> Leave:
     intent = obj.get("intent", LeaveIntent.FORFEIT.value)
     if not isinstance(intent, str) or intent not in LeaveIntent._value2member_map_:
-        raise ProtocolError("bad_field", "leave.intent: expected forfeit or closed")
+        raise ProtocolError(Reason.BAD_FIELD, "leave.intent: expected forfeit or closed")
     return Leave(
         timestamp=_int(obj, "timestamp", "leave", 0, MAX_TIMESTAMP),
         game_name=_required(
@@ -226,47 +257,106 @@ assert frozenset(_PARSERS) == CLIENT_COMMANDS
 # -- encoding -----------------------------------------------------------------------------
 
 
-def encode(payload: Mapping[str, Any]) -> bytes:
-    """One compact UTF-8 JSON datagram; callers encode each reply once."""
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return data.encode("utf-8")
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-SHORT_PREVIEW = 7  # next_block when a full one would not fit
-# Extension fields left out when null or false: the client reads a missing one as null/false.
-OMITTED_WHEN_EMPTY = frozenset(
-    {"hold", "hold_index", "opponent_away", "rejected", "power_rejected"}
-)
+def encode(payload: Any) -> bytes:
+    """Compact UTF-8 JSON."""
+    return _ENCODER.encode(payload).encode("utf-8")
 
 
-def encode_reply(payload: Mapping[str, Any]) -> bytes:
-    """Encode a reply within MAX_DATAGRAM: if it is too large, `next_block` is cut to
-    SHORT_PREVIEW pieces and `power_applied` left out, then the newest `effects` wait for a
-    later datagram (they are repeated until applied, so nothing is lost; docs/protocol.md), and
-    last the preview shrinks to the next piece. ValueError if even that does not fit."""
-    payload = {
-        key: value for key, value in payload.items()
-        if not (key in OMITTED_WHEN_EMPTY and value in (None, False))
-    }
+# id(field) -> (field, its 20 rows as JSON, its occupied hidden rows as a JSON string or b"")
+_FRAGMENTS: dict[int, tuple[Field, bytes, bytes]] = {}
+_MAX_FRAGMENTS = 8192  # two boards of 4,096 matches; past that it starts afresh
+
+
+def _fragments(field: Field) -> tuple[Field, bytes, bytes]:
+    """A board encoded once per field and reused by every reply that shows it until the board
+    changes. A Field is immutable, so the object is the key; the entry keeps it alive, so its id
+    cannot be reused while cached. Dict calls are atomic under the GIL, and a race at worst
+    encodes one field twice."""
+    entry = _FRAGMENTS.get(id(field))
+    if entry is not None and entry[0] is field:
+        return entry
+    hidden = field.hidden_hex()
+    entry = (field, encode(field.to_rows()), encode(hidden) if hidden else b"")
+    if len(_FRAGMENTS) >= _MAX_FRAGMENTS:
+        _FRAGMENTS.clear()
+    _FRAGMENTS[id(field)] = entry
+    return entry
+
+
+def rows_fragment(field: Field) -> bytes:
+    """A board's 20 visible rows as JSON (cached: see _fragments)."""
+    return _fragments(field)[1]
+
+
+def hidden_fragment(field: Field) -> bytes:
+    """A board's occupied hidden rows as a JSON string, b"" when there are none (cached)."""
+    return _fragments(field)[2]
+
+
+@functools.cache
+def _member(key: str) -> bytes:
+    return f',"{key}":'.encode()  # "user_blocks" -> b',"user_blocks":'
+
+
+def _board(shown: Shown, with_hidden: bool) -> bytes:
+    _, rows, hidden = _fragments(shown.field)
+    data = _member(shown.rows_key) + rows
+    if hidden and with_hidden:
+        data += _member(shown.hidden_key) + hidden
+    return data
+
+
+def _joined(
+    payload: Mapping[str, Any], boards: Sequence[Shown], cut_hidden: frozenset[str] = frozenset()
+) -> bytes:
     data = encode(payload)
+    if not boards:
+        return data
+    parts = (_board(shown, shown.hidden_key not in cut_hidden) for shown in boards)
+    return b"".join([data[:-1], *parts, b"}"])
+
+
+# Hidden rows a reply too large leaves out: the opponent's are only drawn, never predicted.
+_CUT_HIDDEN: Final = frozenset({"opponent_hidden"})
+
+
+def encode_reply(reply: Reply, timestamp: int, cookie: str | None = None) -> bytes:
+    """One reply as one datagram of at most MAX_DATAGRAM bytes, stamped with `timestamp`.
+
+    The address `cookie`, when given, is a member like any other, and always the first one (so a
+    relay can take it off without parsing). A reply too large is cut: `next_block` to
+    SHORT_PREVIEW pieces and `power_applied` left out, then `opponent_hidden` (drawing only),
+    then the newest `effects` wait for a later datagram (they are repeated until applied, so
+    nothing is lost; docs/protocol.md), and last the preview shrinks to the next piece.
+    `user_hidden` is never cut: the prediction needs it. ValueError if even that does not fit."""
+    head = {} if cookie is None else {"cookie": cookie}
+    payload = {**head, "timestamp": timestamp, "command": reply.COMMAND, **reply.fields()}
+    boards = reply.boards()
+    data = _joined(payload, boards)
     if len(data) <= MAX_DATAGRAM:
         return data
-    trimmed = dict(payload)
-    if "next_block" in trimmed:
-        trimmed["next_block"] = trimmed["next_block"][:SHORT_PREVIEW]
-    if trimmed.get("power_applied"):
-        trimmed["power_applied"] = []  # it only repeats what `effects` and `fx` say
-    effects = list(trimmed.get("effects", ()))
-    data = encode(trimmed)
+    if "next_block" in payload:
+        payload["next_block"] = payload["next_block"][:SHORT_PREVIEW]
+    if payload.get("power_applied"):
+        payload["power_applied"] = []  # it only repeats what `effects` and `fx` say
+    cut: frozenset[str] = frozenset()
+    data = _joined(payload, boards)
+    if len(data) > MAX_DATAGRAM:
+        cut = _CUT_HIDDEN
+        data = _joined(payload, boards, cut)
+    effects = list(payload.get("effects", ()))
     while len(data) > MAX_DATAGRAM and effects:
         effects.pop()
-        trimmed["effects"] = effects
-        data = encode(trimmed)
-    if len(data) > MAX_DATAGRAM and "next_block" in trimmed:
-        trimmed["next_block"] = trimmed["next_block"][:2]  # the piece in hand and the next
-        data = encode(trimmed)
+        payload["effects"] = effects
+        data = _joined(payload, boards, cut)
+    if len(data) > MAX_DATAGRAM and "next_block" in payload:
+        payload["next_block"] = payload["next_block"][:2]  # the piece in hand and the next
+        data = _joined(payload, boards, cut)
     if len(data) > MAX_DATAGRAM:
-        raise ValueError(f"a {payload.get('command')} reply of {len(data)} bytes cannot be cut")
+        raise ValueError(f"a {reply.COMMAND} reply of {len(data)} bytes cannot be cut")
     return data
 
 

@@ -1,103 +1,343 @@
-"""The messages a match sends, built from its state for one recipient (docs/protocol.md).
+"""The messages a match sends, as typed values built from a read-only view of it
+(docs/protocol.md).
 
-Every field comes from the server's own books; nothing a client claimed is echoed back.
+A leaf: it imports only the rules, and sees the match through the `MatchView` and `SeatView`
+protocols, so match.py imports it and never the other way round. A reply is complete when built:
+nothing patches it afterwards. It carries no timestamp; the service stamps each reply where it
+leaves, and `protocol.encode_reply` writes it. Every field comes from the server's own books;
+nothing a client claimed is echoed back (but `echo`, the request's own clock, for the round trip).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, Protocol
 
+from server.rules import RULES_VERSION
+from server.rules.bag import PieceSequence
 from server.rules.board import Board
-from server.rules.effects import EffectKind
+from server.rules.effects import Effect, EffectKind
+from server.rules.field import Field
 
-if TYPE_CHECKING:
-    from server.match import Match, Payload, Seat
+Payload = dict[str, Any]
 
 
-def state_fields(match: Match, seat: Seat, now: int) -> Payload:
+class SettingsView(Protocol):
+    @property
+    def preview(self) -> int: ...
+    @property
+    def hit_memory_ms(self) -> int: ...
+
+
+class SeatView(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def board(self) -> Board: ...
+    @property
+    def powers(self) -> Sequence[EffectKind]: ...
+    @property
+    def power_uses(self) -> int: ...
+    @property
+    def garbage_sent(self) -> int: ...
+    @property
+    def hits(self) -> Sequence[tuple[int, Effect]]: ...
+
+
+class ResultView(Protocol):
+    @property
+    def reason(self) -> str: ...
+    @property
+    def winner(self) -> str | None: ...
+
+
+class MatchView(Protocol):
+    @property
+    def game_name(self) -> str: ...
+    @property
+    def invited(self) -> str | None: ...
+    @property
+    def sequence(self) -> PieceSequence: ...
+    @property
+    def settings(self) -> SettingsView: ...
+    @property
+    def result(self) -> ResultView | None: ...
+    @property
+    def seats(self) -> Sequence[SeatView]: ...
+    def opponent_of(self, seat: Any) -> SeatView | None: ...
+    def time_left(self, now: int) -> int: ...
+    def opponent_away(self, seat: Any, now: int) -> bool: ...
+
+
+# -- parts of replies ---------------------------------------------------------------------------
+
+
+class Shown(NamedTuple):
+    """A field as a reply shows it: its 20 visible rows under `rows_key`, and its occupied hidden
+    rows under `hidden_key`, left out when there are none (docs/protocol.md "Hidden rows").
+    protocol.encode_reply writes both from one cached encoding of the field."""
+
+    rows_key: str
+    hidden_key: str
+    field: Field
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The first lock of a request that the rules refused (docs/protocol.md `rejected`)."""
+
+    n: int
+    i: int
+    reason: str
+
+    def to_wire(self) -> Payload:
+        return {"n": self.n, "i": self.i, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PowerRejected:
+    n: int
+    power: str
+    reason: str
+
+    def to_wire(self) -> Payload:
+        return {"n": self.n, "power": self.power, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PowerOutcome:
+    """What a request's `power_used` came to: used, refused, or (a repeat) neither."""
+
+    used: EffectKind | None = None
+    rejected: PowerRejected | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    """The fields game_start and game_flux share: one player's view of the match."""
+
+    user_field: Field
+    opponent_field: Field
+    next_block: tuple[str, ...]
+    time_left: int
+    user_score: int
+    opponent_score: int
+    powers_available: tuple[str, ...]
+    ack: int
+    piece_index: int
+    hold: str | None
+    hold_index: int | None
+    combo: int
+    b2b: bool
+    lines: int
+    opponent_lines: int
+    opponent_pieces: int
+    opponent_away: bool
+    fx: int
+    effects: tuple[Payload, ...]
+    power_ack: int
+    power_applied: tuple[Payload, ...]
+    garbage_sent: int
+
+    def fields(self) -> Payload:
+        """Every field but the boards. Extensions the client reads as null/false when missing
+        are left out when they are."""
+        fields: Payload = {
+            "next_block": list(self.next_block),
+            "time_left": self.time_left,
+            "user_score": self.user_score,
+            "opponent_score": self.opponent_score,
+            "powers_available": list(self.powers_available),
+            "ack": self.ack,
+            "piece_index": self.piece_index,
+        }
+        if self.hold is not None:
+            fields["hold"] = self.hold
+            fields["hold_index"] = self.hold_index
+        fields.update(combo=self.combo, b2b=self.b2b, lines=self.lines,
+                      opponent_lines=self.opponent_lines, opponent_pieces=self.opponent_pieces)
+        if self.opponent_away:
+            fields["opponent_away"] = True
+        fields.update(fx=self.fx, effects=list(self.effects), power_ack=self.power_ack,
+                      power_applied=list(self.power_applied), garbage_sent=self.garbage_sent)
+        return fields
+
+    def boards(self) -> tuple[Shown, ...]:
+        return (Shown("user_blocks", "user_hidden", self.user_field),
+                Shown("opponent_blocks", "opponent_hidden", self.opponent_field))
+
+
+# -- the replies --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    COMMAND: ClassVar[str] = "waiting"
+    game_name: str
+    self_name: str
+    opponent: str | None
+    token: str
+
+    def fields(self) -> Payload:
+        return {"game_name": self.game_name, "self": self.self_name, "opponent": self.opponent,
+                "token": self.token}
+
+    def boards(self) -> tuple[Shown, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class GameStart:
+    COMMAND: ClassVar[str] = "game_start"
+    game_name: str
+    self_name: str
+    opponent: str | None
+    state: State
+    token: str
+    rules: int = RULES_VERSION  # the page's rules must be these (docs/rules.md "Rules version")
+
+    def fields(self) -> Payload:
+        return {"game_name": self.game_name, "self": self.self_name, "opponent": self.opponent,
+                **self.state.fields(), "token": self.token, "rules": self.rules}
+
+    def boards(self) -> tuple[Shown, ...]:
+        return self.state.boards()
+
+
+@dataclass(frozen=True)
+class GameFlux:
+    COMMAND: ClassVar[str] = "game_flux"
+    game_name: str
+    state: State
+    power_used: str | None = None  # a seed field: always present, null unless used just now
+    power_rejected: PowerRejected | None = None
+    rejected: Rejected | None = None
+    echo: int | None = None  # in a direct answer: the request's timestamp
+
+    def fields(self) -> Payload:
+        fields = {"game_name": self.game_name, **self.state.fields(),
+                  "power_used": self.power_used}
+        if self.power_rejected is not None:
+            fields["power_rejected"] = self.power_rejected.to_wire()
+        if self.rejected is not None:
+            fields["rejected"] = self.rejected.to_wire()
+        if self.echo is not None:
+            fields["echo"] = self.echo
+        return fields
+
+    def boards(self) -> tuple[Shown, ...]:
+        return self.state.boards()
+
+
+@dataclass(frozen=True)
+class GameEnd:
+    COMMAND: ClassVar[str] = "game_end"
+    game_name: str
+    winner: str | None
+    score: tuple[tuple[str, int], ...]
+    reason: str
+    user_score: int
+    opponent_score: int
+    top_out: str | None = None  # with reason top_out: lock_out, block_out or garbage
+
+    def fields(self) -> Payload:
+        fields: Payload = {"game_name": self.game_name, "winner": self.winner,
+                           "score": dict(self.score), "reason": self.reason}
+        if self.top_out is not None:
+            fields["top_out"] = self.top_out
+        fields.update(user_score=self.user_score, opponent_score=self.opponent_score)
+        return fields
+
+    def boards(self) -> tuple[Shown, ...]:
+        return ()
+
+
+Reply = Waiting | GameStart | GameFlux | GameEnd
+
+
+# -- building them ------------------------------------------------------------------------------
+
+
+def state(match: MatchView, seat: SeatView, now: int) -> State:
     board = seat.board
     opponent = match.opponent_of(seat)
     other = opponent.board if opponent else Board()
     preview = match.sequence.preview(board.next_index, match.settings.preview)
-    return {
-        "user_blocks": board.field.to_rows(),
-        "opponent_blocks": other.field.to_rows(),
-        "next_block": [str(piece) for piece in preview],
-        "time_left": match.time_left(now),
-        "user_score": board.score,
-        "opponent_score": other.score,
-        "powers_available": [str(power) for power in seat.powers],
-        "ack": board.locks_applied,
-        "piece_index": board.next_index,
-        "hold": str(board.hold[1]) if board.hold else None,
-        "hold_index": board.hold[0] if board.hold else None,
-        "combo": board.combo,
-        "b2b": board.b2b,
-        "lines": board.lines,
-        "opponent_lines": other.lines,
-        "opponent_pieces": other.locks_applied,
-        "opponent_away": bool(opponent and opponent.is_away(now, match.settings)),
-        "fx": board.fx,
-        "effects": [effect.to_wire() for effect in board.incoming],
-        "power_ack": seat.power_uses,
-        "power_applied": power_applied(match, seat, now),
-        "garbage_sent": seat.garbage_sent,
-    }
+    return State(
+        user_field=board.field,
+        opponent_field=other.field,
+        next_block=tuple(preview),  # pieces are str enums: JSON writes their letters
+        time_left=match.time_left(now),
+        user_score=board.score,
+        opponent_score=other.score,
+        powers_available=tuple(str(power) for power in seat.powers),
+        ack=board.locks_applied,
+        piece_index=board.next_index,
+        hold=str(board.hold[1]) if board.hold else None,
+        hold_index=board.hold[0] if board.hold else None,
+        combo=board.combo,
+        b2b=board.b2b,
+        lines=board.lines,
+        opponent_lines=other.lines,
+        opponent_pieces=other.locks_applied,
+        opponent_away=match.opponent_away(seat, now),
+        fx=board.fx,
+        effects=tuple(effect.to_wire() for effect in board.incoming),
+        power_ack=seat.power_uses,
+        power_applied=power_applied(match, seat, now),
+        garbage_sent=seat.garbage_sent,
+    )
 
 
-def power_applied(match: Match, seat: Seat, now: int) -> list[Payload]:
+def power_applied(match: MatchView, seat: SeatView, now: int) -> tuple[Payload, ...]:
     """Powers that hit this seat: pending ones, and those applied in the last seconds."""
     recent = [e for t, e in seat.hits if now - t < match.settings.hit_memory_ms]
     pending = [e for e in seat.board.incoming if e.kind is not EffectKind.GARBAGE]
-    return [{"id": e.id, "power": str(e.kind), "from": e.source} for e in recent + pending]
+    return tuple({"id": e.id, "power": str(e.kind), "from": e.source} for e in recent + pending)
 
 
-def waiting(match: Match, seat: Seat, now: int) -> Payload:
-    return {
-        "timestamp": match.stamp(seat, now),
-        "command": "waiting",
-        "game_name": match.game_name,
-        "self": seat.name,
-        "opponent": match.invited,
-        "token": seat.token,
-    }
+def waiting(match: MatchView, seat: SeatView) -> Waiting:
+    return Waiting(game_name=match.game_name, self_name=seat.name, opponent=match.invited,
+                   token=seat.token)
 
 
-def game_start(match: Match, seat: Seat, now: int) -> Payload:
+def game_start(match: MatchView, seat: SeatView, now: int) -> GameStart:
     opponent = match.opponent_of(seat)
-    return {
-        "timestamp": match.stamp(seat, now),
-        "command": "game_start",
-        "game_name": match.game_name,
-        "self": seat.name,
-        "opponent": opponent.name if opponent else None,
-        **state_fields(match, seat, now),
-        "token": seat.token,
-    }
+    return GameStart(game_name=match.game_name, self_name=seat.name,
+                     opponent=opponent.name if opponent else None,
+                     state=state(match, seat, now), token=seat.token)
 
 
-def game_flux(match: Match, seat: Seat, now: int) -> Payload:
-    return {
-        "timestamp": match.stamp(seat, now),
-        "command": "game_flux",
-        "game_name": match.game_name,
-        **state_fields(match, seat, now),
-        "power_used": None,
-        "power_rejected": None,
-        "rejected": None,
-    }
+def game_flux(
+    match: MatchView,
+    seat: SeatView,
+    now: int,
+    *,
+    rejected: Rejected | None = None,
+    power: PowerOutcome | None = None,
+    echo: int | None = None,
+) -> GameFlux:
+    power = power or PowerOutcome()
+    return GameFlux(game_name=match.game_name, state=state(match, seat, now),
+                    power_used=None if power.used is None else str(power.used),
+                    power_rejected=power.rejected, rejected=rejected, echo=echo)
 
 
-def game_end(match: Match, seat: Seat, now: int) -> Payload:
-    assert match.result is not None
+def game_end(match: MatchView, seat: SeatView) -> GameEnd:
+    result = match.result
+    assert result is not None
     opponent = match.opponent_of(seat)
-    return {
-        "timestamp": match.stamp(seat, now),
-        "command": "game_end",
-        "game_name": match.game_name,
-        "winner": match.result.winner,
-        "score": {s.name: s.board.score for s in match.seats},
-        "reason": str(match.result.reason),
-        "user_score": seat.board.score,
-        "opponent_score": opponent.board.score if opponent else 0,
-    }
+    # The seat that topped out is the one whose board says how (docs/rules.md "Top-out").
+    top_out = next((s.board.top_out for s in match.seats if s.board.top_out is not None), None)
+    return GameEnd(
+        game_name=match.game_name,
+        winner=result.winner,
+        score=tuple((s.name, s.board.score) for s in match.seats),
+        reason=str(result.reason),
+        user_score=seat.board.score,
+        opponent_score=opponent.board.score if opponent else 0,
+        top_out=str(top_out) if top_out is not None and result.reason == "top_out" else None,
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from server.errors import IllegalLock, InvalidState
 from server.rules.bag import PieceSequence
-from server.rules.board import Board, Lock
+from server.rules.board import Board, Lock, place_piece
 from server.rules.effects import Effect
 from server.rules.field import Field
 from server.rules.movement import is_resting, reachable
@@ -27,12 +27,18 @@ def _evaluate(rows: list[str], lines: int) -> float:
     return -0.51 * sum(heights) + 0.76 * lines - 0.36 * holes - 0.18 * bumpiness
 
 
-def best_state(board: Board, piece: Piece) -> PieceState:
-    """A sensible placement: clear lines, keep the stack low, flat and without holes."""
+def best_state(board: Board, piece: Piece, attack_free: bool = False) -> PieceState:
+    """A sensible placement: clear lines, keep the stack low, flat and without holes.
+    `attack_free`: only placements that send nothing (and do not top out), so a script of them
+    never changes the opponent's field (the capacity bench replays one in every match)."""
     best: tuple[float, PieceState] | None = None
     for state in sorted(reachable(board.field, piece), key=lambda s: (s.r, s.x, s.y)):
         if not is_resting(board.field, state):
             continue
+        if attack_free:
+            placed = place_piece(board.field, state, None, board.combo, board.b2b, board.lines)
+            if placed.outcome.attack > 0 or placed.topped_out:
+                continue
         field_after, lines = board.field.place(state)
         value = _evaluate(field_after.to_rows(), lines)
         if best is None or value > best[0]:
@@ -57,7 +63,7 @@ class Bot:
     (`next_block` at `piece_index`), takes effects at its lock boundaries, reconciles with every
     server state (authoritative board + replay of unacknowledged locks) and uses its powers."""
 
-    strategy: str = "best"  # or "tower"
+    strategy: str = "best"  # or "tower", or "peaceful" (best among those that send nothing)
     use_powers: bool = False
     known: dict[int, str] = field(default_factory=dict)
     board: Board = field(default_factory=Board)
@@ -106,23 +112,28 @@ class Bot:
             except (IllegalLock, InvalidState, KeyError):
                 self.unacked = self.unacked[:k]  # the server will refuse the rest
                 break
-        board.apply_effects(min(self.taken_fx, board.last_effect_id))
+        board.apply_effects(min(self.taken_fx, board.last_effect_id), _KnownSequence(self.known))
         self.board = board
 
     def next_lock(self) -> dict | None:
         """Lock the piece in hand (never holds); None once the bot ran out of known pieces."""
         # The lock boundary: every effect we know of enters our field before the next piece.
-        self.board.apply_effects(self.board.last_effect_id)
-        self.taken_fx = self.board.fx
         index = self.board.next_index
-        letter = self.known.get(index)
-        if letter is None or self.board.topped_out:
+        # The lock is judged with the piece after it (a block out): both must be known.
+        if index not in self.known or index + 1 not in self.known or self.board.topped_out:
+            return None
+        self.board.apply_effects(self.board.last_effect_id, _KnownSequence(self.known))
+        self.taken_fx = self.board.fx
+        letter = self.known[index]
+        if self.board.topped_out:
             return None
         piece = Piece(letter)
-        choose = best_state if self.strategy == "best" else tower_state
-        state = choose(self.board, piece)
+        if self.strategy == "tower":
+            state = tower_state(self.board, piece)
+        else:
+            state = best_state(self.board, piece, attack_free=self.strategy == "peaceful")
         wire = {"n": self.board.locks_applied, "i": index, "piece": letter, "r": state.r,
-                "x": state.x, "y": state.y, "spin": False, "fx": self.board.fx}
+                "x": state.x, "y": state.y, "fx": self.board.fx}
         self.board.apply_lock(_lock(wire), _KnownSequence(self.known))
         self.scores.append(self.board.score)
         self.unacked.append(wire)
@@ -138,7 +149,7 @@ class Bot:
 
 def _lock(wire: dict) -> Lock:
     return Lock(wire["n"], wire["i"], Piece(wire["piece"]), wire["r"], wire["x"], wire["y"],
-                wire["spin"], wire.get("fx", 0))
+                None, wire.get("fx", 0))
 
 
 class _KnownSequence(PieceSequence):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 # -- the bridge's pages, without depending on the real web/ and static/ ---------------------
 
@@ -90,6 +92,44 @@ async def fake_server() -> AsyncIterator[FakeServer]:
         yield FakeServer((host, port), transport, received)
     finally:
         transport.close()
+
+
+# -- the bridge's app on a test client, relaying to the fake server -------------------------
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+CONNECT = {"command": "connect", "self": "alice", "opponent": "bob"}
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+def host_of(client: TestClient[Any, Any]) -> str:
+    return f"127.0.0.1:{client.port}"
+
+
+def origin_of(client: TestClient[Any, Any]) -> str:
+    return f"http://{host_of(client)}"
+
+
+
+@pytest.fixture
+def make_client(
+    aiohttp_client: Any, site_dirs: SiteDirs, fake_server: FakeServer
+) -> ClientFactory:
+    """Makes a test client for the bridge's app: the test pages, the fake server, `overrides`."""
+    from bridge.app import init_app
+    from bridge.settings import BridgeSettings
+
+    async def make(**overrides: Any) -> TestClient[Any, Any]:
+        settings = BridgeSettings(
+            **{
+                "server": fake_server.address,
+                "templates_dir": site_dirs.templates_dir,
+                "static_dir": site_dirs.static_dir,
+                **overrides,
+            }
+        )
+        return await aiohttp_client(init_app(settings))
+
+    return make
 
 
 # -- the real UDP game server ------------------------------------------------------------------

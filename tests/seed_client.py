@@ -9,13 +9,10 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from server.udp import RunningServer, ServerSettings, start_server
 from tests.bots import Bot
-from tests.impairment import ImpairedLink, Impairment
+from tests.flux_schedule import FluxSchedule
 
 
 class SeedClient:
@@ -33,6 +30,7 @@ class SeedClient:
         self.cookie: str | None = None  # the server's cookie for our address, once it sent one
         self.end: dict[str, Any] | None = None
         self.bot = Bot(strategy=strategy, use_powers=use_powers)
+        self.schedule = FluxSchedule()  # the browser's resend backoff
 
     def close(self) -> None:
         self.sock.close()
@@ -68,7 +66,10 @@ class SeedClient:
         elif command in ("game_start", "game_flux") and msg["timestamp"] > self.newest_applied:
             self.newest_applied = msg["timestamp"]
             self.game = {**self.game, **msg}
+            progress = (self.bot.ack, self.bot.pending_power)
             self.bot.learn(msg)
+            if (self.bot.ack, self.bot.pending_power) != progress:
+                self.schedule.acked()
 
     def connect(
         self, opponent: str | None = None, game_name: str | None = None, pad: int = 400
@@ -101,12 +102,16 @@ class SeedClient:
             **fields,
         }
         self.send(msg)
+        pending = len(msg["locks"]) + ("power_n" in msg)
+        self.schedule.sent(time.monotonic(), pending)
 
     def play_step(self) -> None:
-        """Lock one more piece if the last ones were acknowledged, then send all unacked."""
-        if self.end is None and len(self.bot.unacked) < 3:
-            self.bot.next_lock()
-        self.flux(self.bot.unacked)
+        """Lock one more piece if the last ones were acknowledged and send it at once; else
+        resend the unacknowledged ones (or a keep-alive) when the browser's schedule says so."""
+        locked = self.end is None and len(self.bot.unacked) < 3 and self.bot.next_lock()
+        waiting = len(self.bot.unacked) + (self.bot.pending_power is not None)
+        if locked or self.schedule.due(time.monotonic(), waiting):
+            self.flux(self.bot.unacked)
 
     def drain(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -128,25 +133,3 @@ def pair(alice: SeedClient, bob: SeedClient) -> None:
     for player in (alice, bob):
         player.flux()
         player.drain(0.05)
-
-
-@contextmanager
-def impaired_pair(
-    settings: ServerSettings, impairment: Impairment, seed: int = 1, use_powers: bool = False
-) -> Iterator[tuple[RunningServer, SeedClient, SeedClient, list[ImpairedLink]]]:
-    """A server, Alice and Bob each behind an impaired link of their own, paired in a match;
-    all of it stopped on exit, however the test ended."""
-    running = start_server(settings)
-    links = [ImpairedLink(running.address, impairment, impairment, seed=seed + k)
-             for k in range(2)]
-    alice = SeedClient(links[0].address, "alice", use_powers=use_powers)
-    bob = SeedClient(links[1].address, "bob", use_powers=use_powers)
-    try:
-        pair(alice, bob)
-        yield running, alice, bob, links
-    finally:
-        alice.close()
-        bob.close()
-        for link in links:
-            link.close()
-        running.stop()

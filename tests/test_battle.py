@@ -10,7 +10,7 @@ import pytest
 from server.rules.effects import EffectKind
 from server.rules.field import Field
 from server.rules.pieces import Piece
-from tests.test_match import ALICE, BOB, Harness
+from tests.helpers import ALICE, BOB, Harness
 from tests.vectors.lock_cases import stacked
 
 E = "." * 10
@@ -167,7 +167,8 @@ def test_overdue_effects_are_forced_after_the_grace_period():
 
 def test_forced_garbage_can_top_out():
     h, alice, bob = started()
-    seat(h, "bob").board.field = Field.from_rows(["G........."] * 20)
+    # A column 40 rows high: the forced garbage pushes it past the buffer (a garbage out).
+    seat(h, "bob").board.field = Field.from_rows(["G........."] * 20, ["G........."] * 20)
     seat(h, "alice").board.field = TETRIS_READY
     h.flux(ALICE, alice, locks=[tetris()])
     h.flux(BOB, bob)

@@ -36,9 +36,12 @@ def test_garbage_rises_from_the_bottom_with_one_hole():
     assert not after.topped_out
 
 
-def test_garbage_into_the_hidden_rows_tops_out():
+def test_garbage_into_the_hidden_rows_plays_on_and_past_the_buffer_tops_out():
     field = Field.from_rows(["I........."] + [E] * 19)
-    assert apply_effect(field, fx(EffectKind.ADD_LINE, hole=0)).topped_out
+    lifted = apply_effect(field, fx(EffectKind.ADD_LINE, hole=0))
+    assert not lifted.topped_out and lifted.field.cell(0, -1) == "I"
+    brim = Field.from_rows([E] * 20, ["I........."] + [E] * 19)  # a block in row 40
+    assert apply_effect(brim, fx(EffectKind.ADD_LINE, hole=0)).topped_out
 
 
 def test_clear_line_removes_the_bottom_row():

@@ -11,8 +11,8 @@ import sys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.protocol import MAX_DATAGRAM
-from tests.test_match import ALICE, BOB, Harness
+from server.wire import MAX_DATAGRAM
+from tests.helpers import ALICE, BOB, Harness
 
 STRANGER = ("127.0.0.1", 47000)
 
@@ -72,8 +72,8 @@ FUZZED = Fuzzed()
 def test_any_message_from_a_stranger_changes_no_match(message, how):
     data = _encode(message, how)
     before = FUZZED.snapshot()
-    replies = FUZZED.h.service.handle(data, STRANGER)
-    for to, reply in replies:
+    replies = FUZZED.h.datagram(data, STRANGER)
+    for reply, to in replies:
         assert len(reply) <= MAX_DATAGRAM
         decoded = json.loads(reply)
         if to == STRANGER and decoded["command"] == "error":
@@ -86,8 +86,8 @@ def test_any_message_from_a_stranger_changes_no_match(message, how):
 @given(st.binary(max_size=MAX_DATAGRAM + 100))
 def test_any_bytes_from_a_player_change_nothing_unless_they_parse(data):
     before = FUZZED.snapshot()
-    replies = FUZZED.h.service.handle(data, ALICE)
-    assert all(len(reply) <= max(len(data), 0) for _, reply in replies)
+    replies = FUZZED.h.datagram(data, ALICE)
+    assert all(len(reply) <= max(len(data), 0) for reply, _ in replies)
     assert FUZZED.snapshot() == before
 
 

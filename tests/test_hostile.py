@@ -11,15 +11,18 @@ from collections.abc import Iterator
 import pytest
 
 from server.udp import RunningServer, ServerSettings, start_server
+from tests.helpers import impaired_pair
 from tests.impairment import Impairment
-from tests.seed_client import SeedClient, impaired_pair, pair
+from tests.seed_client import SeedClient, pair
 
 SEED = 20261125
 
 
 @pytest.fixture
 def server() -> Iterator[RunningServer]:
-    running = start_server(ServerSettings(host="127.0.0.1", port=0, match_seconds=30))
+    # Trusting no network: loopback here stands for the public internet (3x rule, cookies).
+    running = start_server(ServerSettings(host="127.0.0.1", port=0, match_seconds=30,
+                                          trusted_networks=()))
     yield running
     running.stop()
 

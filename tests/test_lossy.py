@@ -9,8 +9,8 @@ import pytest
 from server.rules.board import replay
 from server.rules.effects import EffectKind
 from server.udp import ServerSettings
+from tests.helpers import impaired_pair
 from tests.impairment import Impairment
-from tests.seed_client import impaired_pair
 
 
 def play_battle(impairment: Impairment, seconds: float, seed: int):

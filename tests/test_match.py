@@ -1,6 +1,6 @@
 """The match state machine and the lobby, driven without sockets.
 
-`GameService` is the shell's dispatcher minus the socket: bytes in, (address, bytes) out, with a
+`GameService` is the whole datagram path minus the socket: bytes in, (bytes, address) out, with a
 clock the test moves by hand.
 """
 
@@ -10,82 +10,11 @@ import json
 
 import pytest
 
-from server.protocol import MAX_DATAGRAM
-from server.udp import GameService, ServerSettings
 from tests.bots import Bot
+from tests.helpers import ALICE, BOB, CAROL, Harness
 
-ALICE = ("127.0.0.1", 40001)
-BOB = ("127.0.0.1", 40002)
-CAROL = ("127.0.0.1", 40003)
 SEED_FIELDS = {"timestamp", "command", "game_name", "user_blocks", "opponent_blocks",
                "next_block", "time_left", "user_score", "opponent_score", "powers_available"}
-
-
-PAD = "." * 400
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.ms = 1_764_000_000_000
-
-    def now(self) -> int:
-        return self.ms
-
-
-class Harness:
-    def __init__(self, **settings: float) -> None:
-        self.clock = FakeClock()
-        self.service = GameService(ServerSettings(**settings), clock=self.clock)
-        self.ts = {ALICE: 1000, BOB: 1000, CAROL: 1000}
-        self.cookies: dict[tuple, str] = {}
-
-    def send(self, address, msg: dict) -> list[tuple[tuple, dict]]:
-        """One datagram from `address`, as a client sends it: a connect padded, and the address
-        cookie echoed once the server gave one (docs/protocol.md "Handshake")."""
-        if msg.get("command") == "connect":
-            msg = {**msg, "pad": PAD}
-        if address in self.cookies and "cookie" not in msg:
-            msg = {**msg, "cookie": self.cookies[address]}
-        return self.received(self.service.handle(json.dumps(msg).encode(), address))
-
-    def received(self, replies: list[tuple[tuple, bytes]]) -> list[tuple[tuple, dict]]:
-        decoded = []
-        for to, data in replies:
-            assert len(data) <= MAX_DATAGRAM
-            reply = json.loads(data)
-            if "cookie" in reply:
-                self.cookies[to] = reply.pop("cookie")
-            decoded.append((to, reply))
-        return decoded
-
-    def only(self, address, msg: dict) -> dict:
-        replies = self.send(address, msg)
-        mine = [m for to, m in replies if to == address]
-        assert len(mine) == 1, replies
-        return mine[0]
-
-    def stamp(self, address) -> int:
-        self.ts[address] += 1
-        return self.ts[address]
-
-    def flux(self, address, game: dict, **extra) -> list[tuple[tuple, dict]]:
-        msg = {"timestamp": self.stamp(address), "command": "game_flux",
-               "game_name": game["game_name"], "user_blocks": [], "opponent_blocks": [],
-               "power_used": None, "user_score": 0, "powers_available": [],
-               "token": game["token"], **extra}
-        return self.send(address, msg)
-
-    def tick(self, ms: int) -> list[tuple[tuple, dict]]:
-        self.clock.ms += ms
-        return self.received(self.service.tick())
-
-    def start(self) -> tuple[dict, dict]:
-        waiting = self.only(ALICE, {"command": "connect", "self": "alice", "opponent": "bob"})
-        assert waiting["command"] == "waiting"
-        replies = dict(self.send(BOB, {"command": "connect", "self": "bob", "opponent": "alice"}))
-        for address in (ALICE, BOB):  # a first request echoing the cookie proves each address
-            self.flux(address, replies[address])
-        return replies[ALICE], replies[BOB]
 
 
 def test_challenge_pairs_two_players_and_starts():
@@ -348,8 +277,8 @@ def test_garbage_never_touches_a_match(data):
     h = Harness()
     alice, _ = h.start()
     before = dict(h.flux(ALICE, alice))[ALICE]
-    replies = h.service.handle(data, ALICE)
-    for _to, reply in replies:
+    replies = h.datagram(data, ALICE)
+    for reply, _to in replies:
         assert len(reply) <= len(data) and json.loads(reply)["command"] == "error"
     after = dict(h.flux(ALICE, alice))[ALICE]
     assert after["user_blocks"] == before["user_blocks"] and after["ack"] == before["ack"]

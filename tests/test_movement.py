@@ -1,6 +1,5 @@
 """Moves, SRS turns with kicks, and reachability, against docs/rules.md."""
 
-from collections import deque
 
 import pytest
 from hypothesis import given, settings
@@ -10,12 +9,13 @@ from server.errors import IllegalLock
 from server.rules.board import place_piece
 from server.rules.field import HEIGHT, Field
 from server.rules.movement import (
+    LastTurn,
+    claim_for,
     drop,
     is_resting,
     move,
     reach_map,
     reachable,
-    reachable_by_rotation,
     reaches_by_drop,
     rotate,
     rotation_kick,
@@ -23,6 +23,7 @@ from server.rules.movement import (
 )
 from server.rules.pieces import Piece, PieceState
 from server.rules.scoring import Spin
+from tests.helpers import naive_reachable
 
 EMPTY = "." * 10
 TSD = ("GG........", "G...GGGGGG", "GG.GGGGGGG")
@@ -31,27 +32,6 @@ TST = ("GG........", "G.........", "G.GGGGGGGG", "G..GGGGGGG", "G.GGGGGGGG")
 
 def bottom(*rows: str) -> Field:
     return Field.from_rows([EMPTY] * (HEIGHT - len(rows)) + list(rows))
-
-
-def naive_reachable(field: Field, piece: Piece) -> frozenset[PieceState]:
-    """Breadth-first search one state at a time: the slow, obvious version of reachable()."""
-    start = spawn(piece)
-    if not field.fits(start):
-        return frozenset()
-    seen, queue = {start}, deque([start])
-    while queue:
-        state = queue.popleft()
-        for step in (
-            move(field, state, -1, 0),
-            move(field, state, 1, 0),
-            move(field, state, 0, 1),
-            rotate(field, state, 1),
-            rotate(field, state, -1),
-        ):
-            if step is not None and step not in seen:
-                seen.add(step)
-                queue.append(step)
-    return frozenset(seen)
 
 
 def test_moves_stop_at_walls_floor_and_blocks() -> None:
@@ -127,7 +107,7 @@ def test_failed_turn_and_o_turn() -> None:
 
 def test_bad_direction_is_refused() -> None:
     with pytest.raises(ValueError, match="direction"):
-        rotate(Field.empty(), spawn(Piece.T), 2)
+        rotate(Field.empty(), spawn(Piece.T), 3)
 
 
 def test_resting() -> None:
@@ -157,17 +137,18 @@ def test_tsd_slot_is_reachable_only_through_a_turn() -> None:
     slot = PieceState(Piece.T, 2, 1, 17)
     reach = reach_map(field, Piece.T)
     assert slot in reach
-    assert reachable_by_rotation(field, slot, reach)
+    last = claim_for(field, slot, reach)
+    assert last is not None
     # Straight from above the slot is blocked by the overhang at (1, 17).
     assert not field.fits(PieceState(Piece.T, 2, 1, 16))
-    placement = place_piece(field, slot, True, -1, False, 0)
+    placement = place_piece(field, slot, last, -1, False, 0)
     assert (placement.outcome.spin, placement.outcome.lines) == (Spin.TSPIN, 2)
     assert placement.outcome.score == 1200
 
 
 def test_tst_slot_is_accepted_as_a_t_spin_triple() -> None:
     field = bottom(*TST)
-    placement = place_piece(field, PieceState(Piece.T, 1, 0, 17), True, -1, False, 0)
+    placement = place_piece(field, PieceState(Piece.T, 1, 0, 17), LastTurn(1, 4), -1, False, 0)
     assert (placement.outcome.spin, placement.outcome.lines) == (Spin.TSPIN, 3)
     assert placement.outcome.score == 1600 and placement.outcome.attack == 6
 
@@ -178,16 +159,16 @@ def test_a_sealed_cavity_is_unreachable() -> None:
     assert field.fits(cavity) and is_resting(field, cavity)
     assert cavity not in reachable(field, Piece.I)
     with pytest.raises(IllegalLock) as caught:
-        place_piece(field, cavity, False, -1, False, 0)
+        place_piece(field, cavity, None, -1, False, 0)
     assert caught.value.reason == "unreachable"
 
 
 def test_floating_and_colliding_locks_are_refused() -> None:
     with pytest.raises(IllegalLock) as caught:
-        place_piece(Field.empty(), PieceState(Piece.O, 0, 3, 10), False, -1, False, 0)
+        place_piece(Field.empty(), PieceState(Piece.O, 0, 3, 10), None, -1, False, 0)
     assert caught.value.reason == "floating"
     with pytest.raises(IllegalLock) as caught:
-        place_piece(bottom("GGGGGGGGG."), PieceState(Piece.O, 0, 3, 18), False, -1, False, 0)
+        place_piece(bottom("GGGGGGGGG."), PieceState(Piece.O, 0, 3, 18), None, -1, False, 0)
     assert caught.value.reason == "collision"
 
 
@@ -196,8 +177,29 @@ def test_a_spin_claim_that_no_turn_explains_is_ignored() -> None:
     field = bottom("..G.......", ".G........")
     state = PieceState(Piece.T, 1, -1, 17)
     reach = reach_map(field, Piece.T)
-    assert state in reach and not reachable_by_rotation(field, state, reach)
-    assert place_piece(field, state, True, -1, False, 0).outcome.spin is Spin.NONE
+    assert state in reach and claim_for(field, state, reach) is None
+    assert place_piece(field, state, LastTurn(1, 0), -1, False, 0).outcome.spin is Spin.NONE
+
+
+def test_a_claim_names_the_exact_kick() -> None:
+    # The TST slot is entered by 0 -> R test 5; the same turn claimed with another test is not
+    # the path (the earlier tests do not all fail, or land elsewhere), so it is ignored.
+    field = bottom(*TST)
+    state = PieceState(Piece.T, 1, 0, 17)
+    reach = reach_map(field, Piece.T)
+    assert claim_for(field, state, reach) == LastTurn(1, 4)
+    for wrong in (LastTurn(1, 3), LastTurn(-1, 4), LastTurn(2, 0), LastTurn(1, 5)):
+        assert place_piece(field, state, wrong, -1, False, 0).outcome.spin is Spin.NONE
+
+
+def test_180_turns_use_tetrio_kicks() -> None:
+    # tetris.wiki / TETR.IO SRS+: 0 -> 2 on the floor cannot stay (test 1), so test 2 lifts it.
+    floor = drop(Field.empty(), spawn(Piece.T))
+    assert rotation_kick(Field.empty(), floor, 2) == (PieceState(Piece.T, 2, 3, 17), 1)
+    # I and O never kick on a 180.
+    assert rotation_kick(Field.empty(), drop(Field.empty(), spawn(Piece.I)), 2) is None
+    with pytest.raises(ValueError, match="direction"):
+        rotation_kick(Field.empty(), floor, 3)
 
 
 FIELDS = [
@@ -214,7 +216,12 @@ FIELDS = [
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("piece", list(Piece))
 def test_fast_search_equals_the_plain_breadth_first_search(field: Field, piece: Piece) -> None:
-    assert reachable(field, piece) == naive_reachable(field, piece)
+    plain = naive_reachable(field, piece)
+    assert reachable(field, piece) == plain
+    reach = reach_map(field, piece)
+    assert all(state in reach for state in plain)
+    near = {PieceState(s.piece, s.r, s.x + dx, s.y + 1) for s in plain for dx in (-1, 0, 1)}
+    assert not any(state in reach for state in near - plain)
 
 
 @settings(max_examples=150, deadline=None)

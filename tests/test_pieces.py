@@ -89,7 +89,14 @@ def test_turning_back_undoes_each_kick(piece: Piece) -> None:
 
 def test_jlstz_share_one_table() -> None:
     assert all(KICKS[Piece(p)] == KICKS[Piece.T] for p in "JLSZ")
-    assert set(KICKS[Piece.T]) == set(TURNS)
+    assert set(KICKS[Piece.T]) == set(TURNS) | {(0, 2), (2, 0), (1, 3), (3, 1)}
+
+
+def test_180_tables_follow_tetrio_srs_plus() -> None:
+    # TETR.IO SRS+ (docs/rules.md "180° turns"), y up there: 0->2 test 2 is (0, +1), one row up.
+    assert KICKS[Piece.T][(0, 2)][:2] == ((0, 0), (0, -1))
+    assert KICKS[Piece.T][(1, 3)][2] == (1, -2)
+    assert KICKS[Piece.I][(0, 2)] == KICKS[Piece.O][(1, 3)] == ((0, 0),)
 
 
 def test_tables_are_read_only() -> None:

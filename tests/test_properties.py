@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from server.rules.bag import PieceSequence
 from server.rules.board import Board, Lock
 from server.rules.field import CELL_CHARS, HEIGHT, WIDTH, Field
-from server.rules.movement import is_resting, reachable
+from server.rules.movement import can_spawn, claim_for, is_resting, reach_map, reachable
 from server.rules.pieces import Piece, PieceState
-from tests.test_movement import naive_reachable
+from tests.helpers import naive_reachable
 
 MAX_LOCKS = 40
 
@@ -18,11 +18,11 @@ def lowest_first(state: PieceState) -> tuple[int, int, int]:
     return (-state.y, state.x, state.r)
 
 
-def check_field(board: Board) -> None:
+def check_field(board: Board, sequence: PieceSequence) -> None:
     rows = board.field.all_rows()
     assert all(len(row) == WIDTH and CELL_CHARS.issuperset(row) for row in rows)
     assert all("." in row for row in rows), "a full row survived a lock"
-    assert board.topped_out or not board.field.hidden_occupied()
+    assert board.topped_out or can_spawn(board.field, sequence[board.next_index])
 
 
 @st.composite
@@ -34,16 +34,26 @@ def legal_games(draw: st.DrawFn) -> tuple[int, list[Lock], Board]:
         if board.topped_out:
             break
         held = board.next_index + 1 if board.hold is None else board.hold[0]
-        index = draw(st.sampled_from([board.next_index, held]))
+        # The piece in hand always spawns (else the board had topped out: block out); a piece
+        # swapped in by a hold may not, and then only the piece in hand can be locked.
+        in_hand = [s for s in reachable(board.field, sequence[board.next_index])
+                   if is_resting(board.field, s)]
+        assert in_hand, "a board that has not topped out always has somewhere to lock"
+        choices = [board.next_index]
+        if can_spawn(board.field, sequence[held]):
+            choices.append(held)
+        index = draw(st.sampled_from(choices))
         piece = sequence[index]
         resting = [s for s in reachable(board.field, piece) if is_resting(board.field, s)]
-        assert resting, "a board that has not topped out always has somewhere to lock"
+        assert resting, "a piece that spawns always has somewhere to lock"
         state = draw(st.sampled_from(sorted(resting, key=lowest_first)))
-        lock = Lock(n, index, piece, state.r, state.x, state.y, draw(st.booleans()))
+        claim = claim_for(board.field, state, reach_map(board.field, piece))
+        lock = Lock(n, index, piece, state.r, state.x, state.y, claim if draw(st.booleans())
+                    else None)
         score = board.score
         result = board.apply_lock(lock, sequence)
         locks.append(lock)
-        check_field(board)
+        check_field(board, sequence)
         assert result.topped_out is board.topped_out
         assert board.score - score == result.outcome.score >= 0
     return seed, locks, board

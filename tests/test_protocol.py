@@ -18,6 +18,7 @@ from server.protocol import (
     error_reply,
 )
 from server.rules.board import Lock
+from server.rules.movement import LastTurn
 from server.rules.pieces import Piece
 
 
@@ -57,10 +58,12 @@ def test_flux_with_locks():
         "timestamp": 10, "command": "game_flux", "game_name": "g1", "user_blocks": ["junk"],
         "opponent_blocks": None, "power_used": None, "user_score": 999999,
         "powers_available": ["nuke"],
-        "locks": [{"n": 0, "i": 0, "piece": "T", "r": 2, "x": 3, "y": 18, "spin": True}],
+        "locks": [{"n": 0, "i": 0, "piece": "T", "r": 2, "x": 3, "y": 18,
+                   "last": {"rot": "180", "kick": 5}}],
     }))
     assert isinstance(msg, Flux)
-    assert msg.locks == (Lock(n=0, index=0, piece=Piece.T, r=2, x=3, y=18, spin=True),)
+    assert msg.locks == (Lock(n=0, index=0, piece=Piece.T, r=2, x=3, y=18,
+                              last=LastTurn(2, 5)),)
     assert msg.timestamp == 10 and msg.game_name == "g1" and msg.power_used is None
 
 
@@ -77,7 +80,11 @@ def test_flux_seed_only_fields_are_enough():
         ({"n": 0, "i": 0, "piece": "T", "r": 4, "x": 3, "y": 18}, "locks[0].r"),
         ({"n": True, "i": 0, "piece": "T", "r": 0, "x": 3, "y": 18}, "locks[0].n"),
         ({"n": 0, "i": 0, "piece": "T", "r": 0, "x": 3.0, "y": 18}, "locks[0].x"),
-        ({"n": 0, "i": 0, "piece": "T", "r": 0, "x": 3, "y": 18, "spin": 1}, "locks[0].spin"),
+        ({"n": 0, "i": 0, "piece": "T", "r": 0, "x": 3, "y": 18, "last": True}, "locks[0].last"),
+        ({"n": 0, "i": 0, "piece": "T", "r": 0, "x": 3, "y": 18,
+          "last": {"rot": "cw", "kick": 5}}, "locks[0].last.kick"),
+        ({"n": 0, "i": 0, "piece": "T", "r": 0, "x": 3, "y": 18,
+          "last": {"rot": "up", "kick": 0}}, "locks[0].last"),
         ("lock", "locks[0]"),
     ],
 )
@@ -175,3 +182,22 @@ def test_wrong_types_for_every_field_never_escape(command, fields):
         decode(data)
     except ProtocolError as exc:
         assert exc.reason in {"bad_field", "bad_name", "too_large", "bad_json"}
+
+
+def test_every_error_reason_is_declared_once_and_documented():
+    import re
+    from pathlib import Path
+
+    from server.wire import Reason
+
+    docs = (Path(__file__).parent.parent / "docs" / "protocol.md").read_text()
+    errors = docs.split("## Errors", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", errors, re.M))
+    assert documented == {str(reason) for reason in Reason}
+    sources = Path(__file__).parent.parent
+    raised = set()
+    for path in [*sources.glob("server/*.py"), *sources.glob("bridge/*.py")]:
+        raised |= set(re.findall(r"(?:ProtocolError|FrameError)\(\s*Reason\.([A-Z_]+)",
+                                 path.read_text()))
+        assert not re.search(r"(?:ProtocolError|FrameError)\(\s*\"", path.read_text()), path
+    assert raised <= set(Reason.__members__)

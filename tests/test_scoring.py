@@ -3,6 +3,7 @@
 import pytest
 
 from server.rules.field import HEIGHT, Field
+from server.rules.movement import LastTurn
 from server.rules.pieces import Piece, PieceState
 from server.rules.scoring import Spin, detect_spin, level_for, score_lock
 
@@ -42,9 +43,10 @@ def test_every_row_of_the_tables(lines: int, spin: Spin, score: int, attack: int
     assert plain(lines, spin) == (score, attack)
 
 
-def test_a_mini_clearing_two_lines_is_a_full_t_spin() -> None:
+def test_a_mini_double_stays_a_mini() -> None:
+    # tetris.wiki Scoring: mini T-spin double 400; TETR.IO: 1 line (no "2+ lines is full").
     outcome = score_lock(2, MINI, -1, False, 0, False)
-    assert (outcome.spin, outcome.score, outcome.attack) == (TSPIN, 1200, 4)
+    assert (outcome.spin, outcome.score, outcome.attack) == (MINI, 400, 1)
 
 
 @pytest.mark.parametrize(("lines", "spin"), [(4, TSPIN), (5, NONE), (-1, NONE), (4, MINI)])
@@ -125,13 +127,23 @@ TSD = ("GG........", "G...GGGGGG", "GG.GGGGGGG")
 
 def test_three_corner_rule() -> None:
     field = bottom(*TSD)
-    assert detect_spin(field, PieceState(Piece.T, 2, 1, 17), True) is TSPIN  # both front
-    assert detect_spin(field, PieceState(Piece.T, 0, 1, 17), True) is MINI  # front open
-    assert detect_spin(field, PieceState(Piece.T, 2, 1, 17), False) is NONE  # no claim
-    assert detect_spin(Field.empty(), PieceState(Piece.T, 2, 4, 17), True) is NONE
+    turn = LastTurn(1, 0)
+    assert detect_spin(field, PieceState(Piece.T, 2, 1, 17), turn) is TSPIN  # both front
+    assert detect_spin(field, PieceState(Piece.T, 0, 1, 17), turn) is MINI  # front open
+    assert detect_spin(field, PieceState(Piece.T, 2, 1, 17), None) is NONE  # no claim
+    assert detect_spin(Field.empty(), PieceState(Piece.T, 2, 4, 17), turn) is NONE
+
+
+def test_a_90_degree_test_5_is_full_whatever_the_front_corners() -> None:
+    # tetris.wiki T-Spin: the 1×2 kick (test 5) makes a proper T-spin; a 180 turn does not.
+    field = bottom(*TSD)
+    open_front = PieceState(Piece.T, 0, 1, 17)
+    assert detect_spin(field, open_front, LastTurn(1, 4)) is TSPIN
+    assert detect_spin(field, open_front, LastTurn(-1, 3)) is MINI
+    assert detect_spin(field, open_front, LastTurn(2, 4)) is MINI
 
 
 def test_walls_count_as_corners_and_other_pieces_never_spin() -> None:
     field = bottom(".G........")
-    assert detect_spin(field, PieceState(Piece.T, 1, -1, 17), True) is MINI
-    assert detect_spin(field, PieceState(Piece.L, 1, -1, 17), True) is NONE
+    assert detect_spin(field, PieceState(Piece.T, 1, -1, 17), LastTurn(1, 1)) is MINI
+    assert detect_spin(field, PieceState(Piece.L, 1, -1, 17), LastTurn(1, 1)) is NONE

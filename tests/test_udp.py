@@ -104,6 +104,50 @@ def test_plain_seed_clients_without_tokens(serve, clients):
     assert alice.bot.score_matches(alice.end["score"]["alice"])
 
 
+def test_a_bare_seed_connect_on_loopback_is_answered_at_once(serve):
+    """Loopback is a trusted network by default: no padding, no repeats, no cookie."""
+    server = serve()
+    alice, bob = SeedClient(server, "alice"), SeedClient(server, "bob")
+    try:
+        alice.send({"command": "connect", "self": "alice", "opponent": "bob"})
+        waiting = alice.recv(2)
+        assert waiting is not None and waiting["command"] == "waiting"
+        bob.send({"command": "connect", "self": "bob", "opponent": "alice"})
+        start = bob.recv(2)
+        assert start is not None and start["command"] == "game_start"
+        assert alice.cookie is None and bob.cookie is None  # never needed one
+    finally:
+        alice.close()
+        bob.close()
+
+
+@pytest.mark.parametrize("shell", [{"thread_per_datagram": True}, {"workers": 0},
+                                   {"workers": 4}])
+def test_every_shell_mode_plays_a_match(serve, clients, shell):
+    server = serve(match_seconds=2, **shell)
+    alice, bob = clients(server, "alice"), clients(server, "bob")
+    pair(alice, bob)
+    play_until_end([alice, bob], seconds=8)
+    assert alice.end["reason"] == "time_up" and alice.bot.board.locks_applied > 3
+    assert alice.bot.score_matches(alice.end["score"]["alice"])
+
+
+def test_a_full_queue_drops_unread_and_counts(serve):
+    """No room in the workers' queue (size 0 here): admitted datagrams are dropped, counted."""
+    running = start_server(ServerSettings(host="127.0.0.1", port=0, workers=1,
+                                          queued_datagrams=0))
+    client = SeedClient(running.address, "alice")
+    try:
+        for _ in range(3):
+            client.send({"command": "connect", "self": "alice"})
+        assert client.recv(0.5) is None
+        assert "3 datagrams in, 0 out" in running.summary()
+        assert "3 dropped with every worker busy" in running.summary()
+    finally:
+        client.close()
+        running.stop()
+
+
 def test_forged_stale_duplicated_and_reordered(serve, clients):
     server = serve()
     alice, bob = clients(server, "alice"), clients(server, "bob")
@@ -192,11 +236,33 @@ def test_cli_server_prints_address_and_stops_on_sigterm():
         proc.stderr.close()
 
 
+def test_cli_flags_reach_the_server_settings():
+    from block_attack.cli import _server_settings, build_parser
+
+    def settings(*argv: str) -> ServerSettings:
+        return _server_settings(build_parser().parse_args(["server", *argv]))
+
+    default = settings()
+    assert default.match_seed is None and default.workers >= 1
+    assert not default.thread_per_datagram
+    assert [str(n) for n in default.trusted_networks] == ["127.0.0.0/8", "::1/128"]
+    chosen = settings("--seed", "7", "--workers", "3", "--thread-per-datagram",
+                      "--trusted-networks", "none")
+    assert (chosen.match_seed, chosen.workers, chosen.thread_per_datagram) == (7, 3, True)
+    assert chosen.trusted_networks == ()
+    assert [str(n) for n in settings("--trusted-networks", "10.0.0.0/8, fd00::/8")
+            .trusted_networks] == ["10.0.0.0/8", "fd00::/8"]
+
+
 @pytest.mark.parametrize("argv", [["--port", "70000"], ["--match-seconds", "-1"],
                                   ["--match-seconds", "soon"], ["--port", "x"],
                                   ["--max-matches", "0"], ["--starting-powers", "laser"],
-                                  ["--effect-grace-seconds", "nan"]])
+                                  ["--effect-grace-seconds", "nan"],
+                                  ["--trusted-networks", "10.0.0.1/8"],
+                                  ["--trusted-networks", "localhost"], ["--workers", "-1"],
+                                  ["--workers", "many"], ["--seed", "-1"], ["--seed", "x"]])
 def test_cli_rejects_bad_flags(argv):
     result = subprocess.run([sys.executable, "-m", "block_attack.cli", "server", *argv],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "error:" in result.stderr
+    assert argv[0] in result.stderr  # the error names the flag

@@ -10,8 +10,8 @@ from server.rules.bag import PieceSequence
 from server.rules.board import Board, Lock, place_piece
 from server.rules.effects import Effect, EffectKind, apply_effect
 from server.rules.field import Field
-from server.rules.movement import rotate
-from server.rules.pieces import Piece, PieceState
+from server.rules.movement import LastTurn, rotate
+from server.rules.pieces import TURNS, Piece, PieceState
 from server.rules.rng import Mulberry32
 from tests.vectors.generate import VECTOR_FILES, render
 
@@ -24,6 +24,23 @@ def load(name: str) -> list[Any]:
 
 def state_of(obj: dict[str, Any]) -> PieceState:
     return PieceState(Piece(obj["piece"]), obj["r"], obj["x"], obj["y"])
+
+
+def field_of(rows: list[str], hidden: str) -> Field:
+    """A vector's field: 20 visible rows and its hidden rows as the wire's hex (their cells
+    carry no letter there: garbage)."""
+    hex_rows = [int(hidden[k : k + 3], 16) for k in range(0, len(hidden), 3)]
+    letters = ["".join("G" if bits >> x & 1 else "." for x in range(10)) for bits in hex_rows]
+    return Field.from_rows(rows, letters)
+
+
+def last_of(obj: dict[str, Any] | None) -> LastTurn | None:
+    return None if obj is None else LastTurn(TURNS[obj["rot"]], obj["kick"])
+
+
+def test_hidden_rows_round_trip() -> None:
+    field = field_of(["." * 10] * 20, "001200")
+    assert field.hidden_hex() == "001200" and field.cell(0, -2) == "G"
 
 
 @pytest.mark.parametrize("name", sorted(VECTOR_FILES))
@@ -40,8 +57,10 @@ def test_minimum_coverage() -> None:
     after = [case["after"] for case in locks]
     assert {a["lines_cleared"] for a in after} == {0, 1, 2, 3, 4}
     assert {(a["spin"], a["lines_cleared"]) for a in after} >= {
-        ("tspin", 0), ("tspin", 1), ("tspin", 2), ("tspin", 3), ("mini", 0), ("mini", 1)
+        ("tspin", 0), ("tspin", 1), ("tspin", 2), ("tspin", 3), ("mini", 0), ("mini", 1),
+        ("mini", 2),
     }  # fmt: skip
+    assert {case["dir"] for case in rotations} == {1, -1, 2}
     assert max(a["combo"] for a in after) >= 9
     assert any(a["perfect_clear"] for a in after) and any(a["topped_out"] for a in after)
     assert any(case["before"]["lines"] >= 10 for case in locks)
@@ -73,9 +92,9 @@ def test_rotation(case: dict[str, Any]) -> None:
 def test_lock(case: dict[str, Any]) -> None:
     before, lock, after = case["before"], case["lock"], case["after"]
     placement = place_piece(
-        Field.from_rows(before["field"]),
+        field_of(before["field"], before["hidden"]),
         state_of(lock),
-        lock["spin"],
+        last_of(lock["last"]),
         before["combo"],
         before["b2b"],
         before["lines"],
@@ -83,6 +102,7 @@ def test_lock(case: dict[str, Any]) -> None:
     outcome = placement.outcome
     assert {
         "field": placement.field.to_rows(),
+        "hidden": placement.field.hidden_hex(),
         "combo": outcome.combo,
         "b2b": outcome.b2b,
         "lines": before["lines"] + outcome.lines,
@@ -98,40 +118,47 @@ def test_lock(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", load("effects.json"), ids=lambda case: case["name"])
 def test_effect(case: dict[str, Any]) -> None:
-    result = apply_effect(Field.from_rows(case["field"]), Effect.from_wire(case["effect"]))
-    assert {"field": result.field.to_rows(), "topped_out": result.topped_out} == case["after"]
+    field = field_of(case["field"], case["hidden"])
+    result = apply_effect(field, Effect.from_wire(case["effect"]))
+    assert {"field": result.field.to_rows(), "hidden": result.field.hidden_hex(),
+            "topped_out": result.topped_out} == case["after"]
 
 
-class _OnePiece:
-    def __init__(self, piece: Piece) -> None:
-        self.piece = piece
+class _Hand:
+    """The vector's piece in hand before the lock (index 0) and after it (index 1)."""
+
+    def __init__(self, hand: dict[str, str]) -> None:
+        self.pieces = (Piece(hand["before"]), Piece(hand["after"]))
 
     def __getitem__(self, index: int) -> Piece:
-        return self.piece
+        return self.pieces[index]
 
 
 @pytest.mark.parametrize("case", load("battle.json"), ids=lambda case: case["name"])
 def test_battle(case: dict[str, Any]) -> None:
     before, lock, after = case["before"], case["lock"], case["after"]
     board = Board(
-        field=Field.from_rows(before["field"]), combo=before["combo"], b2b=before["b2b"],
+        field=field_of(before["field"], before["hidden"]), combo=before["combo"],
+        b2b=before["b2b"],
         lines=before["lines"], score=before["score"], fx=before["fx"],
         incoming=tuple(Effect.from_wire(e) for e in before["incoming"]),
     )
     piece = Piece(lock["piece"])
     result = board.apply_lock(
-        Lock(0, 0, piece, lock["r"], lock["x"], lock["y"], lock["spin"], lock["fx"]),
-        _OnePiece(piece),  # type: ignore[arg-type]
+        Lock(0, 0, piece, lock["r"], lock["x"], lock["y"], last_of(lock["last"]), lock["fx"]),
+        _Hand(case["hand"]),  # type: ignore[arg-type]
     )
     outcome = result.outcome
     assert {
-        "field": board.field.to_rows(), "combo": board.combo, "b2b": board.b2b,
-        "lines": board.lines, "score": board.score, "fx": board.fx,
+        "field": board.field.to_rows(), "hidden": board.field.hidden_hex(),
+        "combo": board.combo, "b2b": board.b2b, "lines": board.lines, "score": board.score,
+        "fx": board.fx,
         "incoming": [e.to_wire() for e in board.incoming], "sent": result.sent,
         "lines_cleared": outcome.lines if outcome else 0,
         "score_delta": outcome.score if outcome else 0,
         "attack": outcome.attack if outcome else 0,
         "topped_out": result.topped_out,
+        "top_out": board.top_out and str(board.top_out),
     } == after
 
 
@@ -143,4 +170,4 @@ def test_battle_coverage() -> None:
     assert any(s > 0 for s in sent) and any(
         case["after"]["attack"] > case["after"]["sent"] for case in battles
     )
-    assert any(case["after"]["topped_out"] for case in battles)
+    assert {case["after"]["top_out"] for case in battles} == {None, "block_out", "garbage"}

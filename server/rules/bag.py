@@ -29,7 +29,9 @@ class PieceSequence:
         """The ``count`` pieces from index ``start`` on."""
         if count < 0:
             raise ValueError(f"count: expected >= 0, got {count}")
-        return [self[i] for i in range(start, start + count)]
+        if count:
+            self[start + count - 1]  # draws the bags up to the last one asked for
+        return self._pieces[start:start + count]
 
     @property
     def drawn(self) -> int:

@@ -1,16 +1,36 @@
 """One player's authoritative field in a match, and the judging of the locks they send."""
 
 import dataclasses
+import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from server.rules.bag import PieceSequence
 from server.rules.effects import Effect, apply_effect, cancel_garbage
 from server.rules.errors import IllegalLock, InvalidState
 from server.rules.field import Field
-from server.rules.movement import is_resting, reach_map, reachable_by_rotation, reaches_by_drop
-from server.rules.pieces import Piece, PieceState
+from server.rules.movement import (
+    LastTurn,
+    can_spawn,
+    is_resting,
+    reach_map,
+    reaches_by_drop,
+    verify_last,
+)
+from server.rules.pieces import CELLS, Piece, PieceState
 from server.rules.scoring import LockOutcome, detect_spin, score_lock
+
+# _LOWEST[piece][r]: the lowest dy of the piece's cells in rotation state r.
+_LOWEST: Final = {piece: tuple(max(dy for _, dy in cells) for cells in CELLS[piece])
+                  for piece in Piece}
+
+
+class TopOut(enum.StrEnum):
+    """How a player topped out (docs/rules.md "Top-out")."""
+
+    LOCK_OUT = "lock_out"  # a piece locked wholly above the visible field
+    BLOCK_OUT = "block_out"  # the piece in hand overlaps a block at its spawn
+    GARBAGE = "garbage"  # an effect pushed a block past the top of the 40-row buffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +43,7 @@ class Lock:
     r: int
     x: int
     y: int
-    spin: bool = False  # the claim that the last successful action was a rotation
+    last: LastTurn | None = None  # the claim that the last action was this turn (and kick)
     fx: int = 0  # id of the last effect the client applied before this lock
 
     @property
@@ -34,7 +54,7 @@ class Lock:
 @dataclass(frozen=True, slots=True)
 class LockResult:
     outcome: LockOutcome | None  # None: effects due before the lock topped the player out
-    topped_out: bool
+    topped_out: bool  # by this lock or the effects before it; the board's top_out says how
     held: bool  # this lock implied a hold
     sent: int = 0  # garbage lines the attack sends after cancelling incoming garbage
     applied: tuple[Effect, ...] = ()  # effects applied just before the lock
@@ -42,17 +62,19 @@ class LockResult:
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """A piece written into a field: the new field, what it earned, and whether it topped out."""
+    """A piece written into a field: the new field, what it earned, and whether it locked out
+    (a block out needs the sequence: Board.apply_lock judges it)."""
 
     field: Field
     outcome: LockOutcome
-    topped_out: bool
+    topped_out: bool  # a lock out
 
 
 def place_piece(
-    field: Field, state: PieceState, spin_claim: bool, combo: int, b2b: bool, lines: int
+    field: Field, state: PieceState, last: LastTurn | None, combo: int, b2b: bool, lines: int
 ) -> Placement:
     """Judge and apply one piece at ``state``: the part of a lock that needs no sequence.
+    ``last`` is the lock's claim about its last turn (None: its last action was a move).
 
     Raises IllegalLock (collision, floating, unreachable) before computing anything else.
     """
@@ -62,7 +84,7 @@ def place_piece(
         raise IllegalLock("floating", f"{state.piece} at ({state.x}, {state.y}) can move down")
     # The expensive check goes last, and only when the cheap proof (a plain drop) fails or a
     # spin claim needs the whole map.
-    wants_spin = spin_claim and state.piece is Piece.T
+    wants_spin = last is not None and state.piece is Piece.T
     reach = None
     if wants_spin or not reaches_by_drop(field, state):
         reach = reach_map(field, state.piece)
@@ -70,14 +92,14 @@ def place_piece(
             raise IllegalLock(
                 "unreachable", f"{state.piece} r={state.r} at ({state.x}, {state.y})"
             )
-    # An unverifiable spin claim is ignored, never an error (docs/rules.md "Spins").
-    honoured = wants_spin and reach is not None and reachable_by_rotation(field, state, reach)
-    spin = detect_spin(field, state, honoured)
+    # An unverifiable claim is ignored, never an error (docs/rules.md "Spins").
+    honoured = last is not None and wants_spin and reach is not None and verify_last(
+        field, state, last, reach)
+    spin = detect_spin(field, state, last if honoured else None)
     placed, cleared = field.place(state)
     outcome = score_lock(cleared, spin, combo, b2b, lines, placed.is_empty())
-    # docs/rules.md "Top-out": blocks left in the hidden rows, or a piece locked above the field.
-    above = all(y < 0 for _, y in state.cells())
-    return Placement(placed, outcome, placed.hidden_occupied() or above)
+    # docs/rules.md "Top-out": a lock out is every cell above the visible field, before clears.
+    return Placement(placed, outcome, state.y + _LOWEST[state.piece][state.r] < 0)
 
 
 @dataclass
@@ -92,7 +114,7 @@ class Board:
     lines: int = 0
     score: int = 0
     locks_applied: int = 0
-    topped_out: bool = False
+    top_out: TopOut | None = None  # how this board topped out; None while it plays
     fx: int = 0  # id of the last effect applied to the field
     incoming: tuple[Effect, ...] = ()  # effects received, not applied yet: ids fx+1, fx+2, …
     # With `record`, everything that changed this board, in order: ("receive", Effect),
@@ -108,6 +130,10 @@ class Board:
             self.history.append((kind, item))
 
     @property
+    def topped_out(self) -> bool:
+        return self.top_out is not None
+
+    @property
     def last_effect_id(self) -> int:
         return self.fx + len(self.incoming)
 
@@ -118,15 +144,20 @@ class Board:
         self.incoming += (effect,)
         self._note("receive", effect)
 
-    def apply_effects(self, through: int) -> tuple[tuple[Effect, ...], bool]:
-        """Apply the incoming effects up to id ``through`` now; returns (applied, topped out)."""
-        field, applied, topped = self._with_effects(through)
-        self._commit_effects(field, applied, topped)
+    def apply_effects(
+        self, through: int, sequence: PieceSequence
+    ) -> tuple[tuple[Effect, ...], bool]:
+        """Apply the incoming effects up to id ``through`` now; returns (applied, topped out).
+        The sequence names the piece in hand, which must still fit at its spawn."""
+        field, applied, top_out = self._with_effects(through, sequence)
+        self._commit_effects(field, applied, top_out)
         if applied:
             self._note("force", through)
-        return applied, topped
+        return applied, top_out is not None
 
-    def _with_effects(self, through: int) -> tuple[Field, tuple[Effect, ...], bool]:
+    def _with_effects(
+        self, through: int, sequence: PieceSequence
+    ) -> tuple[Field, tuple[Effect, ...], TopOut | None]:
         field, applied = self.field, []
         for effect in self.incoming:
             if effect.id > through:
@@ -135,14 +166,18 @@ class Board:
             field = result.field
             applied.append(effect)
             if result.topped_out:
-                return field, tuple(applied), True
-        return field, tuple(applied), False
+                return field, tuple(applied), TopOut.GARBAGE
+        if applied and not can_spawn(field, self.current_piece(sequence)):
+            return field, tuple(applied), TopOut.BLOCK_OUT
+        return field, tuple(applied), None
 
-    def _commit_effects(self, field: Field, applied: tuple[Effect, ...], topped: bool) -> None:
+    def _commit_effects(
+        self, field: Field, applied: tuple[Effect, ...], top_out: TopOut | None
+    ) -> None:
         self.field = field
         self.fx += len(applied)
         self.incoming = self.incoming[len(applied) :]
-        self.topped_out = self.topped_out or topped
+        self.top_out = self.top_out or top_out
 
     def current_piece(self, sequence: PieceSequence) -> Piece:
         """The piece in hand: the next unconsumed one of the sequence."""
@@ -162,15 +197,15 @@ class Board:
                 "wrong_piece", f"piece {lock.index} is {sequence[lock.index]}, not {lock.piece}"
             )
         # docs/rules.md "Effects and when they apply": the effects the client applied first.
-        field, applied, topped = self._with_effects(lock.fx)
-        if topped:  # they were due; the lock is moot
-            self._commit_effects(field, applied, topped)
+        field, applied, top_out = self._with_effects(lock.fx, sequence)
+        if top_out:  # they were due; the lock is moot
+            self._commit_effects(field, applied, top_out)
             self._note("lock", lock)
             return LockResult(None, True, held=False, applied=applied)
-        placement = place_piece(field, lock.state, lock.spin, self.combo, self.b2b, self.lines)
+        placement = place_piece(field, lock.state, lock.last, self.combo, self.b2b, self.lines)
         # Every check passed: only now does the board change.
         outcome = placement.outcome
-        self._commit_effects(field, applied, False)
+        self._commit_effects(field, applied, None)
         self.incoming, sent = cancel_garbage(self.incoming, outcome.attack)
         self.field = placement.field
         self.next_index = next_index
@@ -180,9 +215,13 @@ class Board:
         self.lines += outcome.lines
         self.score += outcome.score
         self.locks_applied += 1
-        self.topped_out = placement.topped_out
+        # docs/rules.md "Top-out": a lock out, else a block out of the next piece in hand.
+        if placement.topped_out:
+            self.top_out = TopOut.LOCK_OUT
+        elif not can_spawn(placement.field, sequence[next_index]):
+            self.top_out = TopOut.BLOCK_OUT
         self._note("lock", lock)
-        return LockResult(outcome, placement.topped_out, held, sent, applied)
+        return LockResult(outcome, self.topped_out, held, sent, applied)
 
     def _deduce_hold(self, lock: Lock) -> tuple[int, int | None, bool]:
         """(next index, held index, held?) after ``lock``, per the three cases of the rules."""
@@ -208,5 +247,5 @@ def replay(history: list[tuple[str, Any]], sequence: PieceSequence) -> Board:
         elif kind == "lock":
             board.apply_lock(item, sequence)
         else:
-            board.apply_effects(item)
+            board.apply_effects(item, sequence)
     return board

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Final
 
-from server.rules.field import EMPTY, HEIGHT, HIDDEN, WIDTH, Field, clear_full_rows
+from server.rules.field import EMPTY, HEIGHT, HIDDEN, WIDTH, Field, settled
 from server.rules.rng import Mulberry32
 
 
@@ -85,12 +85,12 @@ class Effect:
 @dataclass(frozen=True, slots=True)
 class EffectResult:
     field: Field
-    topped_out: bool  # blocks were pushed into (or past) the hidden rows
+    topped_out: bool  # a garbage out: a block pushed past the top of the 40-row buffer
 
 
 def apply_effect(field: Field, effect: Effect) -> EffectResult:
     """The field after ``effect``, full rows removed afterwards (no score, no attack)."""
-    rows = list(field.all_rows())  # 24 rows, hidden first
+    rows = list(field.all_rows())  # 40 rows, hidden first
     overflow = False
     match effect.kind:
         case EffectKind.GARBAGE | EffectKind.ADD_LINE:
@@ -110,9 +110,8 @@ def apply_effect(field: Field, effect: Effect) -> EffectResult:
             rows = rows[:HIDDEN] + visible
         case EffectKind.SWITCH:
             rows = [EMPTY * WIDTH] * (HIDDEN + HEIGHT - len(effect.rows)) + list(effect.rows)
-    kept, _cleared = clear_full_rows(rows)
-    result = Field(kept)
-    return EffectResult(result, overflow or result.hidden_occupied())
+    result, _cleared = settled(rows)
+    return EffectResult(result, overflow)
 
 
 def _rotate_row(row: str, shift: int) -> str:
@@ -154,13 +153,12 @@ def draw_power(rng: Mulberry32) -> EffectKind:
 
 
 def switch_rows(field: Field) -> tuple[str, ...]:
-    """``field`` moved down until its top SWITCH_CLEAR_ROWS visible rows are empty, without its
-    empty top rows (bottom-aligned, as the `switch` effect carries it)."""
-    visible = field.to_rows()
-    top = next((y for y, row in enumerate(visible) if row != EMPTY * WIDTH), HEIGHT)
-    drop = max(0, SWITCH_CLEAR_ROWS - top)
-    shifted = visible[: HEIGHT - drop] if drop else visible
-    return tuple(shifted[top:])
+    """``field`` moved down until its hidden rows and its top SWITCH_CLEAR_ROWS visible rows are
+    empty, without its empty top rows (bottom-aligned, as the `switch` effect carries it)."""
+    rows = field.all_rows()
+    top = next((k for k, row in enumerate(rows) if row != EMPTY * WIDTH), len(rows))
+    drop = max(0, HIDDEN + SWITCH_CLEAR_ROWS - top)  # the rows that fall off the bottom
+    return tuple(rows[top : len(rows) - drop])
 
 
 # -- garbage cancelling ----------------------------------------------------------------------

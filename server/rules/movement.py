@@ -1,146 +1,188 @@
 """Moving and turning a piece (SRS), and which states a piece can reach from its spawn.
 
-``reachable`` runs for every lock the server judges, so it searches all rows of a column at once:
-for each rotation ``r`` and column ``x`` it keeps a bitmask over ``y`` (bit ``y + Y_BIAS``) of the
-states that fit and of those reached, and moves are shifts of those masks. A whole field takes a
-few dozen big-int operations per (r, x) instead of one fit test per state.
+Everything here works on the field's collision bits (field.py: bit (y + Y_BIAS) * STRIDE +
+x + X_BIAS per cell). A fit test is one shift and one AND of the piece's mask. ``reachable``
+runs for every lock the server judges that a plain drop does not explain, so it searches all
+positions at once: per rotation ``r`` one int with bit (y + Y_BIAS) * STRIDE + x + X_BIAS set
+for the positions (x, y) where the piece fits, and one for those reached; moves and kicks are
+shifts of those ints. A whole field takes a few hundred big-int operations.
 """
 
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from server.rules.field import HEIGHT, WIDTH, X_BIAS, Y_BIAS, Field
-from server.rules.pieces import CELLS, KICKS, ROTATIONS, SPAWN_X, SPAWN_Y, Piece, PieceState
+from server.rules.field import HEIGHT, PIECE_MASKS, STRIDE, WIDTH, X_BIAS, Y_BIAS, Field
+from server.rules.pieces import (
+    CELLS,
+    DIRECTIONS,
+    KICKS,
+    ROTATIONS,
+    SPAWN_X,
+    SPAWN_Y,
+    TURNS,
+    Piece,
+    PieceState,
+)
 
-_XS: Final = range(-X_BIAS, WIDTH)  # every x at which some cell of a box can be inside the field
-_FIT_RANGE: Final = (1 << (Y_BIAS + HEIGHT)) - 1  # bits of y = -Y_BIAS..19
-_DIRECTIONS: Final = (1, -1)
+# The positions a box can take (x = -3..9, y = -8..19): bits 0..12 of each of the first rows.
+_POSITIONS: Final = sum(((1 << X_BIAS + WIDTH) - 1) << row * STRIDE
+                        for row in range(Y_BIAS + HEIGHT))
+_TURNS: Final = {0: (), 1: (1,), 2: (1, 1), 3: (-1,)}  # from the spawn rotation to r
+
+
+def _position(x: int, y: int) -> int:
+    return (y + Y_BIAS) * STRIDE + x + X_BIAS
+
+
+@dataclass(frozen=True, slots=True)
+class LastTurn:
+    """A lock's claim about its last action: a turn in ``direction`` (1 clockwise, -1
+    counter-clockwise, 2 180°) placed by its 0-based kick test ``kick`` (docs/rules.md "Spins")."""
+
+    direction: int
+    kick: int
+
+    def to_json(self) -> dict[str, object]:
+        """The wire form, {"rot": "cw" | "ccw" | "180", "kick": k} (docs/protocol.md)."""
+        rot = next(name for name, direction in TURNS.items() if direction == self.direction)
+        return {"rot": rot, "kick": self.kick}
 
 
 def spawn(piece: Piece) -> PieceState:
     return PieceState(piece, 0, SPAWN_X, SPAWN_Y)
 
 
-def _fits(columns: tuple[int, ...], piece: Piece, r: int, x: int, y: int) -> bool:
-    if not (-X_BIAS <= x < WIDTH and -Y_BIAS <= y < HEIGHT):
-        return False  # every cell of the box would be outside the field
-    bit = y + Y_BIAS
-    return not any(columns[x + dx + X_BIAS] >> (bit + dy) & 1 for dx, dy in CELLS[piece][r])
+def can_spawn(field: Field, piece: Piece) -> bool:
+    """False is a block out: the piece overlaps a block at its spawn (docs/rules.md "Top-out")."""
+    return field.fits_at(piece, 0, SPAWN_X, SPAWN_Y)
 
 
 def move(field: Field, state: PieceState, dx: int, dy: int) -> PieceState | None:
     """The state moved by (dx, dy), or None if it does not fit there."""
     x, y = state.x + dx, state.y + dy
-    if not _fits(field.collision_columns(), state.piece, state.r, x, y):
+    if not field.fits_at(state.piece, state.r, x, y):
         return None
     return PieceState(state.piece, state.r, x, y)
 
 
-def rotation_kick(field: Field, state: PieceState, direction: int) -> tuple[PieceState, int] | None:
-    """The turned state and the 0-based SRS test that placed it, or None if the turn fails."""
-    if direction not in _DIRECTIONS:
-        raise ValueError(f"direction: expected +1 or -1, got {direction!r}")
-    r = (state.r + direction) % ROTATIONS
-    columns = field.collision_columns()
-    for test, (kx, ky) in enumerate(KICKS[state.piece][(state.r, r)]):
-        if _fits(columns, state.piece, r, state.x + kx, state.y + ky):
-            return PieceState(state.piece, r, state.x + kx, state.y + ky), test
+def _kick(
+    field: Field, piece: Piece, r: int, x: int, y: int, direction: int
+) -> tuple[int, int, int, int] | None:
+    # (r, x, y, test) after an SRS turn: the first kick test that fits.
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction: expected 1, -1 or 2, got {direction!r}")
+    turned = (r + direction) % ROTATIONS
+    for test, (kx, ky) in enumerate(KICKS[piece][(r, turned)]):
+        if field.fits_at(piece, turned, x + kx, y + ky):
+            return turned, x + kx, y + ky, test
     return None
 
 
+def rotation_kick(field: Field, state: PieceState, direction: int) -> tuple[PieceState, int] | None:
+    """The turned state and the 0-based SRS test that placed it, or None if the turn fails."""
+    kicked = _kick(field, state.piece, state.r, state.x, state.y, direction)
+    if kicked is None:
+        return None
+    r, x, y, test = kicked
+    return PieceState(state.piece, r, x, y), test
+
+
 def rotate(field: Field, state: PieceState, direction: int) -> PieceState | None:
-    """Turn clockwise (+1) or counter-clockwise (-1) with SRS kicks; None if no test fits."""
+    """Turn clockwise (1), counter-clockwise (-1) or by 180° (2) with its kicks; None if no test
+    fits."""
     kicked = rotation_kick(field, state, direction)
     return None if kicked is None else kicked[0]
 
 
+def _drop_y(field: Field, piece: Piece, r: int, x: int, y: int) -> int:
+    # The y a piece at (r, x, y) falls to: down while the next row fits.
+    if not field.fits_at(piece, r, x, y + 1):
+        return y
+    return _fall(field.collision_bits(), PIECE_MASKS[piece][r] << _position(x, y + 1), y + 1)
+
+
+def _fall(bits: int, mask: int, y: int) -> int:
+    # The y a piece that fits at y (``mask``: its cells there) falls to. Each of its cells is
+    # above the floor's wall rows, which stop it before any cell leaves the board.
+    while not (mask := mask << STRIDE) & bits:
+        y += 1
+    return y
+
+
 def drop(field: Field, state: PieceState) -> PieceState:
     """The state moved straight down as far as it fits."""
-    columns = field.collision_columns()
-    y = state.y
-    while _fits(columns, state.piece, state.r, state.x, y + 1):
-        y += 1
-    return PieceState(state.piece, state.r, state.x, y)
+    return PieceState(state.piece, state.r, state.x,
+                      _drop_y(field, state.piece, state.r, state.x, state.y))
 
 
 def is_resting(field: Field, state: PieceState) -> bool:
     """True when the piece fits and cannot move down."""
-    return field.fits(state) and move(field, state, 0, 1) is None
+    piece, r, x, y = state.piece, state.r, state.x, state.y
+    return field.fits_at(piece, r, x, y) and not field.fits_at(piece, r, x, y + 1)
 
 
 @dataclass(frozen=True, slots=True)
 class ReachMap(Container[PieceState]):
-    """The states of one piece reachable from its spawn, as y-bitmasks per (r, x)."""
+    """The states of one piece reachable from its spawn, as position bits per rotation."""
 
     piece: Piece
-    masks: tuple[int, ...]  # index r * len(_XS) + x + X_BIAS; bit y + Y_BIAS
+    masks: tuple[int, ...]  # masks[r]: bit (y + Y_BIAS) * STRIDE + x + X_BIAS
 
     def __contains__(self, state: object) -> bool:
         if not isinstance(state, PieceState) or state.piece is not self.piece:
             return False
         if not (-X_BIAS <= state.x < WIDTH and -Y_BIAS <= state.y < HEIGHT):
             return False
-        mask = self.masks[state.r * len(_XS) + state.x + X_BIAS]
-        return bool(mask >> (state.y + Y_BIAS) & 1)
+        return bool(self.masks[state.r] >> _position(state.x, state.y) & 1)
 
     def __iter__(self) -> Iterator[PieceState]:
-        for index, mask in enumerate(self.masks):
-            r, column = divmod(index, len(_XS))
-            y = 0
-            while mask >> y:
-                if mask >> y & 1:
-                    yield PieceState(self.piece, r, column - X_BIAS, y - Y_BIAS)
-                y += 1
+        for r, mask in enumerate(self.masks):
+            while mask:
+                row, column = divmod((mask & -mask).bit_length() - 1, STRIDE)
+                mask &= mask - 1
+                yield PieceState(self.piece, r, column - X_BIAS, row - Y_BIAS)
 
     def __bool__(self) -> bool:
         return any(self.masks)
 
 
 def reach_map(field: Field, piece: Piece) -> ReachMap:
-    """Every state reachable from the spawn by left/right/down moves and SRS turns."""
+    """Every state reachable from the spawn by left/right/down moves and turns (90° and 180°)."""
     fit = _fit_masks(field, piece)
-    width = len(_XS)
-    reached = [0] * (ROTATIONS * width)
-    start = SPAWN_X + X_BIAS
-    spawn_bit = 1 << (SPAWN_Y + Y_BIAS)
-    if not fit[start] & spawn_bit:
+    reached = [0] * ROTATIONS
+    spawn_bit = 1 << _position(SPAWN_X, SPAWN_Y)
+    if not fit[0] & spawn_bit:
         return ReachMap(piece, tuple(reached))  # cannot spawn: nothing is reachable
     kicks = KICKS[piece]
-    pending: list[tuple[int, int]] = []
-
-    def add(index: int, bits: int) -> None:
-        # Keep the new bits that fit, then let them fall as far as the column allows.
-        free = fit[index]
-        new = bits & free & ~reached[index]
-        if new:
-            new = _fill_down(new, free) & ~reached[index]
-            reached[index] |= new
-            pending.append((index, new))
-
-    add(start, spawn_bit)
-    while pending:
-        index, bits = pending.pop()
-        r, column = divmod(index, width)
-        if column > 0:
-            add(index - 1, bits)
-        if column < width - 1:
-            add(index + 1, bits)
-        for direction in _DIRECTIONS:
-            turned = (r + direction) % ROTATIONS
-            remaining = bits
-            for kx, ky in kicks[(r, turned)]:
-                target_column = column + kx
-                if not 0 <= target_column < width:
-                    continue
-                target = turned * width + target_column
-                # Source bits whose test lands on a fitting state; SRS takes the first such test.
-                lands = _shift(fit[target], -ky) & remaining
-                if lands:
-                    add(target, _shift(lands, ky))
-                    remaining &= ~lands
-                    if not remaining:
-                        break
+    # todo[r]: positions found in rotation r whose moves and turns are not followed yet. Taking
+    # the rotations in turn gathers many kicks into one spread.
+    todo = [spawn_bit, 0, 0, 0]
+    while any(todo):
+        for r in range(ROTATIONS):
+            if not todo[r]:
+                continue
+            # Everything reached before is already closed under moves, so spreading the new
+            # bits alone finds everything new.
+            new = _spread(todo[r], fit[r]) & ~reached[r]
+            todo[r] = 0
+            if not new:
+                continue
+            reached[r] |= new
+            for direction in DIRECTIONS:
+                turned = (r + direction) % ROTATIONS
+                remaining = new
+                for kx, ky in kicks[(r, turned)]:
+                    offset = ky * STRIDE + kx
+                    # Source bits whose test lands on a fitting state; SRS takes the first such
+                    # test. The fit masks have no bits in the 3 columns past x = 9, so a kick of
+                    # up to 2 columns never wraps into the next row.
+                    lands = remaining & _shift(fit[turned], -offset)
+                    if lands:
+                        todo[turned] |= _shift(lands, offset) & ~reached[turned]
+                        remaining &= ~lands
+                        if not remaining:
+                            break
     return ReachMap(piece, tuple(reached))
 
 
@@ -148,20 +190,38 @@ def reaches_by_drop(field: Field, state: PieceState) -> bool:
     """True when ``state`` is where the piece lands turned at its spawn, slid sideways at that
     height and dropped straight down: the path of most locks, checked in a few fit tests. A
     False says nothing (tucks and spins need reach_map); a True is a proof of reachability."""
-    current: PieceState | None = spawn(state.piece)
-    if not field.fits(current):
+    piece, r, x, y = state.piece, 0, SPAWN_X, SPAWN_Y
+    if not field.fits_at(piece, r, x, y):
         return False
-    turns = {0: (), 1: (1,), 2: (1, 1), 3: (-1,)}[state.r]
-    for direction in turns:
-        current = rotate(field, current, direction)
-        if current is None:
+    for direction in _TURNS[state.r]:
+        kicked = _kick(field, piece, r, x, y, direction)
+        if kicked is None:
             return False
-    step = 1 if state.x > current.x else -1
-    while current.x != state.x:
-        current = move(field, current, step, 0)
-        if current is None:
+        r, x, y, _test = kicked
+    # The piece fits from here on, so a step sideways moves its cells by one bit and a cell
+    # next to the field meets a wall bit of the same row: masks alone decide the slide and fall.
+    bits, mask = field.collision_bits(), PIECE_MASKS[piece][r] << _position(x, y)
+    while x < state.x:
+        if (mask := mask << 1) & bits:
             return False
-    return drop(field, current) == state
+        x += 1
+    while x > state.x:
+        if (mask := mask >> 1) & bits:
+            return False
+        x -= 1
+    return _fall(bits, mask, y) == state.y
+
+
+def claim_for(field: Field, state: PieceState, reach: Container[PieceState]) -> LastTurn | None:
+    """The first turn (cw, ccw, 180, each test in order) verify_last accepts as the last action
+    into ``state``, or None: for tests and bots, which know the state but not the path."""
+    for direction in DIRECTIONS:
+        tests = KICKS[state.piece][((state.r - direction) % ROTATIONS, state.r)]
+        for kick in range(len(tests)):
+            last = LastTurn(direction, kick)
+            if verify_last(field, state, last, reach):
+                return last
+    return None
 
 
 def reachable(field: Field, piece: Piece) -> frozenset[PieceState]:
@@ -169,48 +229,73 @@ def reachable(field: Field, piece: Piece) -> frozenset[PieceState]:
     return frozenset(reach_map(field, piece))
 
 
-def reachable_by_rotation(
-    field: Field, state: PieceState, reachable_set: Container[PieceState]
+def verify_last(
+    field: Field, state: PieceState, last: LastTurn, reach: Container[PieceState]
 ) -> bool:
-    """True when some reachable state turns into ``state`` (a turn can be the last action)."""
-    for direction in _DIRECTIONS:
-        source_r = (state.r - direction) % ROTATIONS
-        for kx, ky in KICKS[state.piece][(source_r, state.r)]:
-            source = PieceState(state.piece, source_r, state.x - kx, state.y - ky)
-            if source in reachable_set and rotate(field, source, direction) == state:
-                return True
-    return False
+    """True when turn ``last`` takes a reachable state to ``state`` by exactly its test
+    ``last.kick`` (every earlier test blocked): the claim can be the lock's last action."""
+    if last.direction not in DIRECTIONS:
+        return False
+    source_r = (state.r - last.direction) % ROTATIONS
+    tests = KICKS[state.piece][(source_r, state.r)]
+    if not 0 <= last.kick < len(tests):
+        return False
+    kx, ky = tests[last.kick]
+    source = PieceState(state.piece, source_r, state.x - kx, state.y - ky)
+    return source in reach and rotation_kick(field, source, last.direction) == (state, last.kick)
 
 
 def _fit_masks(field: Field, piece: Piece) -> list[int]:
-    # fit[r * len(_XS) + x + X_BIAS] has bit y + Y_BIAS set when the piece fits at (r, x, y).
-    columns = field.collision_columns()
+    # fit[r] has the bit of (x, y) set when the piece fits there in rotation r: a position is
+    # blocked when any of its cells' bits is, so shift the board under each cell and OR.
+    bits = field.collision_bits()
     masks = []
-    for r in range(ROTATIONS):
-        cells = CELLS[piece][r]
-        for x in _XS:
-            blocked = 0
-            for dx, dy in cells:
-                blocked |= columns[x + dx + X_BIAS] >> dy
-            masks.append(~blocked & _FIT_RANGE)
+    for cells in CELLS[piece]:
+        blocked = 0
+        for dx, dy in cells:
+            blocked |= bits >> dy * STRIDE + dx
+        masks.append(~blocked & _POSITIONS)
     return masks
 
 
-def _fill_down(start: int, free: int) -> int:
-    # Kogge–Stone fill towards higher bits (down the field) through ``free``; 28 bits need 5 steps.
-    gen, pro = start, free
-    gen |= pro & (gen << 1)
-    pro &= pro << 1
-    gen |= pro & (gen << 2)
-    pro &= pro << 2
-    gen |= pro & (gen << 4)
-    pro &= pro << 4
-    gen |= pro & (gen << 8)
-    pro &= pro << 8
-    gen |= pro & (gen << 16)
-    return gen
+def _spread(start: int, free: int) -> int:
+    # Every position reached from ``start`` by moves left, right and down through ``free``:
+    # Kogge–Stone fills in each direction (5 steps cover a fall of 31 rows, 4 the 13 columns),
+    # repeated until nothing new turns up. Rows cannot leak into each other: ``free`` has no
+    # bits in the 3 columns between them.
+    reached = start
+    while True:
+        gen, pro = reached, free
+        gen |= pro & gen << STRIDE
+        pro &= pro << STRIDE
+        gen |= pro & gen << 2 * STRIDE
+        pro &= pro << 2 * STRIDE
+        gen |= pro & gen << 4 * STRIDE
+        pro &= pro << 4 * STRIDE
+        gen |= pro & gen << 8 * STRIDE
+        pro &= pro << 8 * STRIDE
+        gen |= pro & gen << 16 * STRIDE
+        pro = free  # right
+        gen |= pro & gen << 1
+        pro &= pro << 1
+        gen |= pro & gen << 2
+        pro &= pro << 2
+        gen |= pro & gen << 4
+        pro &= pro << 4
+        gen |= pro & gen << 8
+        pro = free  # left
+        gen |= pro & gen >> 1
+        pro &= pro >> 1
+        gen |= pro & gen >> 2
+        pro &= pro >> 2
+        gen |= pro & gen >> 4
+        pro &= pro >> 4
+        gen |= pro & gen >> 8
+        if gen == reached:
+            return reached
+        reached = gen
 
 
-def _shift(mask: int, dy: int) -> int:
-    # Move a y-bitmask by dy rows (down when positive).
-    return (mask << dy if dy >= 0 else mask >> -dy) & _FIT_RANGE
+def _shift(mask: int, offset: int) -> int:
+    # Move position bits by ``offset`` bits (down and right when positive).
+    return mask << offset if offset >= 0 else mask >> -offset

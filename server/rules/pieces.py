@@ -21,6 +21,8 @@ class Piece(enum.StrEnum):
 SPAWN_X: Final = 3
 SPAWN_Y: Final = -2
 ROTATIONS: Final = 4
+DIRECTIONS: Final = (1, -1, 2)  # a turn: clockwise, counter-clockwise, 180°
+TURNS: Final = MappingProxyType({"cw": 1, "ccw": -1, "180": 2})  # a lock's `last.rot` names
 
 BOX_SIZE: Final = MappingProxyType({piece: 4 if piece is Piece.I else 3 for piece in Piece})
 
@@ -88,19 +90,29 @@ def _y_down(table: KickTable) -> KickTable:
     return {turn: tuple((kx, -ky) for kx, ky in tests) for turn, tests in table.items()}
 
 
-_O_KICKS: Final = {turn: ((0, 0),) for turn in _WIKI_KICKS_JLSTZ}
+# 180° turns: TETR.IO's SRS+ table for J L S T Z, y pointing UP as above (docs/rules.md "180°
+# turns"). TETR.IO gives I no 180° kick but (0, 0); O never kicks.
+_KICKS_180_JLSTZ: Final[KickTable] = {
+    (0, 2): ((0, 0), (0, +1), (+1, +1), (-1, +1), (+1, 0), (-1, 0)),
+    (2, 0): ((0, 0), (0, -1), (-1, -1), (+1, -1), (-1, 0), (+1, 0)),
+    (1, 3): ((0, 0), (+1, 0), (+1, +2), (+1, +1), (0, +2), (0, +1)),
+    (3, 1): ((0, 0), (-1, 0), (-1, +2), (-1, +1), (0, +2), (0, +1)),
+}
+_NO_KICKS_180: Final[KickTable] = {turn: ((0, 0),) for turn in _KICKS_180_JLSTZ}
+_O_KICKS: Final = {turn: ((0, 0),) for turn in (*_WIKI_KICKS_JLSTZ, *_KICKS_180_JLSTZ)}
 
 
 def _kick_table() -> dict[Piece, MappingProxyType[tuple[int, int], tuple[Cell, ...]]]:
-    jlstz = MappingProxyType(_y_down(_WIKI_KICKS_JLSTZ))
+    jlstz = MappingProxyType(_y_down(_WIKI_KICKS_JLSTZ | _KICKS_180_JLSTZ))
     table = {piece: jlstz for piece in Piece}
-    table[Piece.I] = MappingProxyType(_y_down(_WIKI_KICKS_I))
+    table[Piece.I] = MappingProxyType(_y_down(_WIKI_KICKS_I | _NO_KICKS_180))
     table[Piece.O] = MappingProxyType(_O_KICKS)
     return table
 
 
 KICKS: Final = MappingProxyType(_kick_table())
-"""KICKS[piece][(r_from, r_to)]: the (dx, dy) tests of a turn, y down, in the order tried."""
+"""KICKS[piece][(r_from, r_to)]: the (dx, dy) tests of a turn (90° or 180°), y down, in the
+order tried."""
 
 
 @dataclass(frozen=True, slots=True)

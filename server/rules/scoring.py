@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from server.rules.field import Field
+from server.rules.field import Field, box_mask
+from server.rules.movement import LastTurn
 from server.rules.pieces import Piece, PieceState
 
 
@@ -15,17 +16,19 @@ class Spin(enum.StrEnum):
     TSPIN = "tspin"
 
 
-# Corners of the T's 3×3 box, and the two on the side it points to, per rotation state.
-_CORNERS: Final = ((0, 0), (2, 0), (0, 2), (2, 2))
-_FRONT_CORNERS: Final = MappingProxyType(
-    {0: ((0, 0), (2, 0)), 1: ((2, 0), (2, 2)), 2: ((0, 2), (2, 2)), 3: ((0, 0), (0, 2))}
+# Corners of the T's 3×3 box, and the two on the side it points to, per rotation state, as
+# box masks (field.box_mask).
+_CORNERS: Final = box_mask(((0, 0), (2, 0), (0, 2), (2, 2)))
+_FRONT_CORNERS: Final = tuple(  # indexed by r
+    box_mask(corners)
+    for corners in (((0, 0), (2, 0)), ((2, 0), (2, 2)), ((0, 2), (2, 2)), ((0, 0), (0, 2)))
 )
 
 # Guideline base score per (spin, lines), multiplied by the level.
 SCORE_TABLE: Final = MappingProxyType({
     (Spin.NONE, 0): 0, (Spin.NONE, 1): 100, (Spin.NONE, 2): 300, (Spin.NONE, 3): 500,
     (Spin.NONE, 4): 800,
-    (Spin.MINI, 0): 100, (Spin.MINI, 1): 200,
+    (Spin.MINI, 0): 100, (Spin.MINI, 1): 200, (Spin.MINI, 2): 400,
     (Spin.TSPIN, 0): 400, (Spin.TSPIN, 1): 800, (Spin.TSPIN, 2): 1200, (Spin.TSPIN, 3): 1600,
 })  # fmt: skip
 
@@ -33,7 +36,7 @@ SCORE_TABLE: Final = MappingProxyType({
 ATTACK_TABLE: Final = MappingProxyType({
     (Spin.NONE, 0): 0, (Spin.NONE, 1): 0, (Spin.NONE, 2): 1, (Spin.NONE, 3): 2,
     (Spin.NONE, 4): 4,
-    (Spin.MINI, 0): 0, (Spin.MINI, 1): 0,
+    (Spin.MINI, 0): 0, (Spin.MINI, 1): 0, (Spin.MINI, 2): 1,
     (Spin.TSPIN, 0): 0, (Spin.TSPIN, 1): 2, (Spin.TSPIN, 2): 4, (Spin.TSPIN, 3): 6,
 })  # fmt: skip
 
@@ -43,6 +46,9 @@ PERFECT_CLEAR_ATTACK: Final = 10
 B2B_ATTACK: Final = 1
 COMBO_SCORE: Final = 50  # × combo × level
 MAX_LEVEL_LINES: Final = 140
+# tetris.wiki T-Spin: a T whose last turn kicked it by the 1×2 offset (a 90° turn's test 5, the
+# TST and Fin kicks) makes a full T-spin whatever its front corners.
+FULL_SPIN_KICK: Final = 4
 
 
 def level_for(lines_before: int) -> int:
@@ -50,20 +56,22 @@ def level_for(lines_before: int) -> int:
     return 1 + min(lines_before, MAX_LEVEL_LINES) // 10
 
 
-def detect_spin(field_before_place: Field, state: PieceState, spin_claim: bool) -> Spin:
-    """The 3-corner rule on the field before the piece is written; the claim is pre-validated.
+def detect_spin(field_before_place: Field, state: PieceState, last: LastTurn | None) -> Spin:
+    """The 3-corner rule on the field before the piece is written; ``last`` is the lock's last
+    turn, already verified (None: the last action was no turn).
 
-    A mini found here becomes a full T-spin when the lock clears 2+ lines (see score_lock).
+    Full when both front corners are taken or the turn was a 90° one by test 5; else mini. The
+    lines cleared play no part (docs/rules.md "Spins").
     """
-    if state.piece is not Piece.T or not spin_claim:
+    if state.piece is not Piece.T or last is None:
         return Spin.NONE
-
-    def blocked(corner: tuple[int, int]) -> bool:
-        return field_before_place.is_wall_or_filled(state.x + corner[0], state.y + corner[1])
-
-    if sum(map(blocked, _CORNERS)) < 3:
+    blocked = field_before_place.blocked(state.x, state.y, _CORNERS)
+    if blocked.bit_count() < 3:
         return Spin.NONE
-    return Spin.TSPIN if all(map(blocked, _FRONT_CORNERS[state.r])) else Spin.MINI
+    front = _FRONT_CORNERS[state.r]
+    if blocked & front == front or (last.direction != 2 and last.kick == FULL_SPIN_KICK):
+        return Spin.TSPIN
+    return Spin.MINI
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +94,6 @@ def score_lock(
     perfect_clear: bool,
 ) -> LockOutcome:
     """Score and attack of a lock clearing ``lines`` with ``spin`` (as detect_spin found it)."""
-    if spin is Spin.MINI and lines >= 2:
-        spin = Spin.TSPIN  # docs/rules.md: a T-spin clearing 2+ lines is always a full one
     if (spin, lines) not in SCORE_TABLE:
         raise ValueError(f"no score for {lines} lines with spin {spin!s}")
     if perfect_clear and lines == 0:

@@ -3,9 +3,9 @@
 // the link banner. Names and words go in with textContent only.
 import { SILENT_MS } from './net.js';
 import { POWER_INFO, legendRows, powerIcon } from './powers.js';
+import { MAX_POWERS } from './rules/effects.js';
 import { keyLabel } from './settings.js';
 
-export const SLOTS = 6; // rules.md "Powers": the inventory holds at most 6
 const LOG_LINES = 3;
 const TOAST_MS = 2200;
 
@@ -55,12 +55,13 @@ export class BattleView {
 
   /** The inventory as icons, oldest first, each with the first key bound to its slot. */
   powers(list, bindings) {
-    const keys = Array.from({ length: SLOTS }, (_, k) => bindings[`power${k + 1}`]?.[0] ?? null);
+    const keys = Array.from({ length: MAX_POWERS },
+      (_, k) => bindings[`power${k + 1}`]?.[0] ?? null);
     const key = JSON.stringify([list, keys]);
     if (key === this.shownPowers) return;
     this.shownPowers = key;
     const items = [];
-    for (let slot = 0; slot < SLOTS; slot += 1) {
+    for (let slot = 0; slot < MAX_POWERS; slot += 1) {
       items.push(this.#slot(slot, list[slot], keys[slot]));
     }
     this.el.powers.replaceChildren(...items);

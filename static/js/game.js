@@ -1,6 +1,10 @@
 // The local piece in hand: commands from handling.js, gravity, lock delay and locking into the
 // prediction. Pure (no DOM, no clock): the caller passes elapsed milliseconds.
-import { drop, move, rotate } from './engine.js';
+import { drop, lift, move, rotationKick } from './rules/movement.js';
+import { TURNS } from './rules/pieces.js';
+
+// A turn's direction as a lock's `last.rot` names it (rules/pieces.js TURNS).
+const ROT_NAMES = Object.fromEntries(Object.entries(TURNS).map(([name, dir]) => [dir, name]));
 
 export const LOCK_DELAY_MS = 500;
 export const MAX_LOCK_RESETS = 15; // guideline "extended placement": 15 resets per row reached
@@ -54,28 +58,22 @@ export class LocalGame {
       this.lockTimer = 0;
       this.resets = 0;
       this.lowestY = active.y;
-      this.lastRotation = false;
+      this.lastTurn = null;
       this.fall = 0;
     }
-    return this.#fits() || this.#nudgeUp();
+    return this.#lift(active);
   }
 
-  #fits() {
-    return this.prediction.board.field.fits(this.prediction.active);
-  }
-
-  // Garbage from the server can rise into the piece in hand: lift it until it fits again.
-  #nudgeUp() {
-    const active = this.prediction.active;
-    for (let dy = 1; dy <= 4; dy += 1) {
-      const lifted = { ...active, y: active.y - dy };
-      if (this.prediction.board.field.fits(lifted)) {
-        this.prediction.setActive(lifted);
-        this.lowestY = lifted.y;
-        return true;
-      }
+  // The stack can rise into the piece in hand: lift it until it fits again (rules/movement.js).
+  #lift(active) {
+    const { piece, r, x, y } = active;
+    const lifted = lift(this.prediction.board.field, { piece, r, x, y });
+    if (lifted === null) return false;
+    if (lifted.y !== y) {
+      this.prediction.setActive(lifted);
+      this.lowestY = lifted.y;
     }
-    return false;
+    return true;
   }
 
   #run(command) {
@@ -86,22 +84,23 @@ export class LocalGame {
     else if (command.kind === 'hold') this.#hold();
   }
 
-  #try(next, rotation) {
+  // `turn`: {rot, kick} when the change is a turn (the lock's `last` claim), else null.
+  #try(next, turn) {
     if (next === null) return false;
-    this.prediction.setActive(next);
-    this.lastRotation = rotation;
+    this.prediction.setActive(next, turn);
+    this.lastTurn = turn;
     return true;
   }
 
   #shift(dx, steps) {
     let moved = false;
-    for (let i = 0; i < steps && this.#try(this.#step(dx, 0), false); i += 1) moved = true;
+    for (let i = 0; i < steps && this.#try(this.#step(dx, 0), null); i += 1) moved = true;
     if (moved) this.#resetLockDelay();
   }
 
   #down(steps) {
     let moved = false;
-    for (let i = 0; i < steps && this.#try(this.#step(0, 1), false); i += 1) moved = true;
+    for (let i = 0; i < steps && this.#try(this.#step(0, 1), null); i += 1) moved = true;
     const y = this.prediction.active.y;
     if (moved && y > this.lowestY) {
       this.lowestY = y; // a new lowest row earns a fresh set of lock-delay resets
@@ -112,8 +111,9 @@ export class LocalGame {
   }
 
   #rotate(dir) {
-    const { field } = this.prediction.board;
-    if (this.#try(rotate(field, this.prediction.active, dir), true)) this.#resetLockDelay();
+    const turned = rotationKick(this.prediction.board.field, this.prediction.active, dir);
+    const turn = turned && Object.freeze({ rot: ROT_NAMES[dir], kick: turned.kick });
+    if (this.#try(turned?.state ?? null, turn)) this.#resetLockDelay();
   }
 
   #hardDrop() {
@@ -121,7 +121,7 @@ export class LocalGame {
     const active = this.prediction.active;
     const landed = drop(field, active);
     // dropping at least one row makes the drop, not a rotation, the last action (no spin)
-    if (landed.y !== active.y) this.#try(landed, false);
+    if (landed.y !== active.y) this.#try(landed, null);
     this.#lock();
   }
 
@@ -145,8 +145,8 @@ export class LocalGame {
   }
 
   #lock() {
-    const lock = { ...this.prediction.active, spin: this.lastRotation };
-    const result = this.prediction.lock(this.lastRotation);
+    const lock = { ...this.prediction.active, last: this.lastTurn };
+    const result = this.prediction.lock(this.lastTurn);
     if (result.toppedOut) this.over = true;
     this.onLock(result, lock);
   }

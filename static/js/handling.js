@@ -8,6 +8,7 @@
 const ONE_SHOT = {
   rotateCw: { kind: 'rotate', dir: 1 },
   rotateCcw: { kind: 'rotate', dir: -1 },
+  rotate180: { kind: 'rotate', dir: 2 },
   hardDrop: { kind: 'hardDrop' },
   hold: { kind: 'hold' },
 };

@@ -1,6 +1,7 @@
 // The start page and the waiting page: name (remembered), create / challenge / join by link,
 // the share link with its copy button. Calls back with what the player chose; sends nothing.
-import { cleanName } from './messages.js';
+import { MAX_NAME_LENGTH, cleanName } from './messages.js';
+import { MAX_POWERS } from './rules/effects.js';
 import { ACTIONS, keyLabel, powerSlot } from './settings.js';
 
 const NAME_KEY = 'blockattack.name';
@@ -72,8 +73,8 @@ export class Home {
   #start(choice) {
     const self = cleanName(this.name.value);
     if (self === null) {
-      this.showError('Pick a name: 1–16 plain letters (A–Z), digits, spaces, _ - or . '
-        + 'characters.');
+      this.showError(`Pick a name: 1–${MAX_NAME_LENGTH} plain letters (A–Z), digits, spaces, `
+        + '_ - or . characters.');
       this.name.focus();
       return;
     }
@@ -113,15 +114,15 @@ export async function copyShareLink(doc, clipboard) {
 }
 
 /**
- * The controls list on the start page, from the current key bindings; the six "use power" keys
- * share one line ("1 2 3 4 5 6").
+ * The controls list on the start page, from the current key bindings; the "use power" keys (one
+ * per inventory slot) share one line ("1 2 3 4 5 6").
  */
 export function renderControlsHelp(doc, bindings) {
   const rows = ACTIONS.filter(([action]) => powerSlot(action) === null)
     .map(([action, words]) => [bindings[action].map(keyLabel).join(' / '), words]);
   const powerKeys = ACTIONS.filter(([action]) => powerSlot(action) !== null)
     .map(([action]) => (bindings[action][0] ? keyLabel(bindings[action][0]) : '—'));
-  rows.splice(rows.length - 1, 0, [powerKeys.join(' '), 'Use power 1–6']);
+  rows.splice(rows.length - 1, 0, [powerKeys.join(' '), `Use power 1–${MAX_POWERS}`]);
   const list = doc.getElementById('controls-help');
   list.replaceChildren(...rows.map(([keysText, words]) => {
     const item = doc.createElement('li');

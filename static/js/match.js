@@ -1,21 +1,18 @@
 // One running match as this browser sees it: the prediction and the local piece, the
 // opponent's last known field, the clock, the battle (powers, what hit whom, the animations of
 // effects) and when to send game_flux (docs/protocol.md, "A client sends a request at once when
-// it locks a piece, again every 100 ms while any lock is unacknowledged, and at least once a
-// second otherwise"). No DOM: `now` is passed in (ms).
+// it locks a piece, again with backoff from 100 ms to 1 s while anything is unacknowledged, and at
+// least once a second otherwise"). No DOM: `now` is passed in (ms).
 import { FieldAnimations } from './animations.js';
 import { BattleFeed } from './battle.js';
-import { HEIGHT, WIDTH, drop } from './engine.js';
 import { LocalGame } from './game.js';
 import { Handling } from './handling.js';
 import { FluxSchedule, fluxMessage } from './messages.js';
 import { Prediction } from './prediction.js';
-
-const PREVIEW = 5;
-
-const isRows = (rows) => Array.isArray(rows) && rows.length === HEIGHT
-  && rows.every((row) => typeof row === 'string' && row.length === WIDTH);
-const isCount = (value) => Number.isSafeInteger(value) && value >= 0;
+import { parseServerMessage } from './server-messages.js';
+import { PREVIEW_COUNT } from './render.js';
+import { HEIGHT, WIDTH } from './rules/field.js';
+import { drop } from './rules/movement.js';
 
 export class Match {
   /**
@@ -47,22 +44,34 @@ export class Match {
     this.apply(start, now);
   }
 
-  /** A game_start or game_flux (already timestamp-filtered); false if it was unusable. */
-  apply(msg, now) {
+  /**
+   * A game_start or game_flux (already timestamp-filtered; raw or parsed by server-messages.js);
+   * false if it was unusable.
+   */
+  apply(raw, now) {
+    const ack = this.prediction.ack;
+    const power = this.prediction.pendingPower()?.power_n;
+    let msg;
     try {
+      msg = parseServerMessage(raw);
       this.prediction.applyServer(msg);
     } catch (error) {
       this.warn(`ignored a server message: ${error.message}`);
       return false;
     }
-    if (isRows(msg.opponent_blocks)) this.opponentRows = msg.opponent_blocks;
-    if (isCount(msg.opponent_score)) this.opponentScore = msg.opponent_score;
-    if (isCount(msg.opponent_lines)) this.opponentLines = msg.opponent_lines;
-    if (isCount(msg.time_left)) {
+    // Progress resets the resend backoff (messages.js FluxSchedule).
+    if (this.prediction.ack > ack || this.prediction.pendingPower()?.power_n !== power) {
+      this.schedule.acked();
+    }
+    // null: not in this message, the last known value stands
+    if (msg.opponent_blocks !== null) this.opponentRows = msg.opponent_blocks;
+    if (msg.opponent_score !== null) this.opponentScore = msg.opponent_score;
+    if (msg.opponent_lines !== null) this.opponentLines = msg.opponent_lines;
+    if (msg.time_left !== null) {
       this.timeLeft = msg.time_left;
       this.timeAt = now;
     }
-    this.away = msg.opponent_away === true; // left out when false (docs/protocol.md)
+    this.away = msg.opponent_away;
     this.feed.server(msg, this.prediction.takePowerRejections());
     this.#takeEffects(now);
     return true;
@@ -110,9 +119,13 @@ export class Match {
   /** Send game_flux when it is due (called often, e.g. every 50 ms). */
   tick(now) {
     this.now = now;
-    const waiting = this.prediction.pendingLocks().length
+    if (this.schedule.due(now, this.#waiting())) this.sendFlux();
+  }
+
+  // What waits for an ack: unacknowledged locks and a power use.
+  #waiting() {
+    return this.prediction.pendingLocks().length
       + (this.prediction.pendingPower() === null ? 0 : 1);
-    if (this.schedule.due(now, waiting)) this.sendFlux();
   }
 
   sendFlux() {
@@ -126,7 +139,7 @@ export class Match {
       locks: this.prediction.pendingLocks(),
       power: this.prediction.pendingPower(),
     });
-    if (this.send(msg)) this.schedule.sent(this.now);
+    if (this.send(msg)) this.schedule.sent(this.now, this.#waiting());
   }
 
   timeLeftAt(now) {
@@ -147,7 +160,7 @@ export class Match {
       ghost: active && field.fits(active) ? drop(field, active) : null,
       hold: this.prediction.holdPiece,
       canHold: this.prediction.canHold,
-      next: this.prediction.preview(PREVIEW),
+      next: this.prediction.preview(PREVIEW_COUNT),
       incoming: this.prediction.incomingGarbageLines,
       fx: this.animations.frame(now),
     };

@@ -1,15 +1,23 @@
 // Building the messages the browser sends and putting the server's answers into words.
 // Pure functions only (tested in tests/js/net.test.js); shapes follow docs/protocol.md.
 
+// The server's wire constants, as the page needs them: tests/vectors/constants.json (written from
+// server/) pins each one, so a change there fails tests/js/constants.test.js until it is made here.
 export const MAX_DATAGRAM = 1200; // bytes either way (docs/protocol.md)
-export const MAX_LOCKS = 8; // unacknowledged locks repeated per request
-// The server answers an address that has not proven it reads our datagrams with at most 3x the
-// bytes it sent (RFC 9000 §8.1); a connect this large lets the ~1 KB game_start through at once.
-export const MIN_CONNECT_BYTES = 400;
+// Unacknowledged locks repeated per request: docs/protocol.md's "at most 8" (the server takes 16).
+export const MAX_LOCKS = 8;
+// The server answers an address that has not proven it reads our datagrams with at most this many
+// times the bytes it sent (RFC 9000 §8.1); a connect this large lets a full datagram (the ~1 KB
+// game_start) through at once.
+export const AMPLIFICATION = 3;
+export const MIN_CONNECT_BYTES = Math.ceil(MAX_DATAGRAM / AMPLIFICATION);
+export const MAX_WAITING = 4; // matches one address may have waiting for an opponent
 
 // Names: 1–16 characters after trimming; ASCII letters, digits, spaces and _ - . (the server's
 // rule in docs/protocol.md: 16 characters are 16 bytes)
-const NAME = /^[A-Za-z0-9_ .-]{1,16}$/;
+export const MAX_NAME_LENGTH = 16;
+export const NAME_PATTERN = `[A-Za-z0-9_ .-]{1,${MAX_NAME_LENGTH}}`;
+const NAME = new RegExp(`^${NAME_PATTERN}$`);
 
 /** The trimmed name, or null when the server would refuse it. */
 export function cleanName(raw) {
@@ -71,21 +79,49 @@ export function fluxMessage({
   return msg;
 }
 
+// Resends while something waits for an ack back off exponentially with "equal jitter" (half the
+// delay fixed, half random: AWS Architecture Blog, "Exponential Backoff And Jitter"), so an
+// overloaded server is not met with more repeats; docs/protocol.md "game_flux".
+export const RESEND_MIN_MS = 100; // the first resend, and the floor of every one
+export const RESEND_MAX_MS = 1000; // the cap
+export const KEEPALIVE_MS = 1000; // nothing waits for an ack: one request a second
+
+/** The k-th resend's delay bounds, [low, high] ms: [100, 200], [200, 400], [400, 800], then
+ * [500, 1000] from there on. */
+export function resendBounds(k) {
+  const high = Math.min(RESEND_MAX_MS, 2 * RESEND_MIN_MS * 2 ** k);
+  return [high / 2, high];
+}
+
 /**
- * When to send the next game_flux: every 100 ms while anything (locks, a power use) waits for an
- * ack, else every 1 s.
+ * When to send the next game_flux. A new lock (or power use) is sent at once by the caller; while
+ * anything waits for an ack, resends follow the backoff; else a keep-alive every second.
+ * `sent(now, pending)` after each send, `acked()` when the server's `ack` (or `power_ack`) grew.
+ * `random` is injectable for tests.
  */
 export class FluxSchedule {
-  constructor() {
+  constructor({ random = Math.random } = {}) {
+    this.random = random;
     this.lastSent = -Infinity;
+    this.resends = 0; // sends since the last acknowledgement
+    this.delay = RESEND_MIN_MS; // the wait before the next resend
   }
 
   due(now, pending) {
-    return now - this.lastSent >= (pending > 0 ? 100 : 1000);
+    return now - this.lastSent >= (pending > 0 ? this.delay : KEEPALIVE_MS);
   }
 
-  sent(now) {
+  sent(now, pending = 0) {
     this.lastSent = now;
+    if (pending === 0) return;
+    const [low, high] = resendBounds(this.resends);
+    this.delay = low + this.random() * (high - low);
+    this.resends += 1;
+  }
+
+  acked() {
+    this.resends = 0;
+    this.delay = RESEND_MIN_MS;
   }
 }
 
@@ -123,11 +159,13 @@ const ERRORS = {
   unknown_game: 'This match no longer exists.',
   game_full: 'This match already has two players.',
   name_taken: 'That name is already taken in this match. Pick another one.',
-  bad_name: 'Names are 1–16 plain letters (A–Z), digits, spaces, _ - or . characters.',
+  bad_name: `Names are 1–${MAX_NAME_LENGTH} plain letters (A–Z), digits, spaces, _ - or . `
+    + 'characters.',
   bad_token: 'Your seat in this match could not be restored.',
   not_in_game: 'You are not a player of this match.',
   server_full: 'The server is full right now. Try again in a minute.',
-  too_many_waiting: 'You already have 4 matches waiting for an opponent. Cancel one first.',
+  too_many_waiting: `You already have ${MAX_WAITING} matches waiting for an opponent. `
+    + 'Cancel one first.',
 };
 
 /** Words for an `error` frame's reason; unknown reasons are shown as they came. */

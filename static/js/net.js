@@ -1,12 +1,7 @@
-// The WebSocket to the bridge: guarded parsing, the `timestamp > now` filter, reconnect with
-// backoff and a visible connection state. Everything above the socket is pure and tested in
-// tests/js/net.test.js; the Connection class is the only part that touches the browser.
-
-// Server messages that change game state, and so must be newer than the last one applied
-// (docs/protocol.md, Conventions: "Only a packet newer than the last one applied may change
-// state"). The server stamps everything it sends a seat strictly increasing, so a waiting or a
-// game_end that is not newer is a replay. Errors carry no timestamp and change no seat.
-const ORDERED = new Set(['waiting', 'game_start', 'game_flux', 'game_end']);
+// The WebSocket to the bridge: guarded framing, reconnect with backoff and a visible connection
+// state. Everything above the socket is pure and tested in tests/js/net.test.js; the Connection
+// class is the only part that touches the browser. What the frames say (and the `timestamp > now`
+// rule) is server-messages.js's and session.js's business.
 
 /** Parse one text frame; anything that is not a JSON object with a string `command` is null. */
 export function parseFrame(text) {
@@ -19,26 +14,6 @@ export function parseFrame(text) {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   return typeof value.command === 'string' ? value : null;
-}
-
-/** Keeps the newest server timestamp applied and drops stale game_start / game_flux frames. */
-export class TimestampFilter {
-  constructor() {
-    this.lastApplied = -Infinity;
-  }
-
-  /** True when `msg` may be delivered; an ordered message also moves the mark forward. */
-  accept(msg) {
-    if (!ORDERED.has(msg.command)) return true;
-    const ts = msg.timestamp;
-    if (!Number.isSafeInteger(ts) || ts <= this.lastApplied) return false;
-    this.lastApplied = ts;
-    return true;
-  }
-
-  reset() {
-    this.lastApplied = -Infinity;
-  }
 }
 
 /** Strictly increasing client timestamps: wall-clock ms, or last + 1 within one millisecond. */
@@ -131,9 +106,9 @@ export function backoffDelay(attempt, random = Math.random) {
 
 /**
  * One WebSocket that comes back after an unexpected close.
- * handlers: onMessage(msg) for each parsed, accepted frame; onState(status) when the socket goes
- * 'connecting' | 'online' | 'reconnecting' (status as LinkMonitor.status); onOpen() after every
- * (re)open, to resend `connect`.
+ * handlers: onMessage(msg) for each frame that is a JSON object with a command; onState(status)
+ * when the socket goes 'connecting' | 'online' | 'reconnecting' (status as LinkMonitor.status);
+ * onOpen() after every (re)open, to resend `connect`.
  */
 export class Connection {
   constructor(url, handlers, {
@@ -146,7 +121,6 @@ export class Connection {
     this.WebSocketImpl = WebSocketImpl;
     this.clock = clock;
     this.wallClock = wallClock;
-    this.filter = new TimestampFilter();
     this.link = new LinkMonitor();
     this.state = 'connecting';
     this.socket = null;
@@ -195,9 +169,9 @@ export class Connection {
     this.attempt = 0;
     const msg = parseFrame(data);
     if (msg === null) return;
-    // a stale reply still proves a round trip: measure it before the filter drops it
+    // even a reply the session drops as stale proves a round trip
     this.link.heard(msg, this.clock(), this.wallClock());
-    if (this.filter.accept(msg)) this.handlers.onMessage(msg);
+    this.handlers.onMessage(msg);
   }
 
   #lost(socket) {

@@ -1,7 +1,7 @@
 // What each power is called, what it does and its icon: one table for the inventory, the legend
 // and the battle log (rules.md "Powers" and "Effect kinds"). Pure data and builders; the DOM
 // code builds icons with createElementNS, never from markup.
-import { POWERS } from './effects.js';
+import { POWERS } from './rules/effects.js';
 
 // target: whose field the power changes (rules.md "Using").
 // icon: stroke paths on a 24×24 grid, drawn in the power's colour (style.css, [data-power]).

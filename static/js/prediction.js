@@ -6,7 +6,8 @@
 // hand is kept.
 //
 //   const p = new Prediction();
-//   p.applyServer(msg)    // a game_start or game_flux message, already timestamp-filtered.
+//   p.applyServer(msg)    // a game_start or game_flux message, already timestamp-filtered,
+//                         // raw or already parsed (server-messages.js parseServerMessage).
 //                         // Records next_block by piece_index, the authoritative board, hold,
 //                         // ack, fx, effects and powers; forgets locks with n < ack. Resets to the
 //                         // server's state (dropping every unacknowledged lock, the piece in hand
@@ -20,12 +21,13 @@
 //                         // yet, or the predicted board topped out)
 //   p.holdPiece           // letter or null;  p.canHold
 //   p.preview(count)      // the known letters after the piece in hand
-//   p.setActive(state)    // after a local move/rotate/drop of the piece in hand
+//   p.setActive(state, turn) // after a local move/rotate/drop of the piece in hand; `turn`
+//                         // {rot, kick} when it was a turn (the lock's `last` claim), else null
 //   p.hold()              // swap per rules.md "Hold" (once per piece); true if done
-//   p.lock(spin)          // lock the piece in hand where it rests; spin defaults to "the last
-//                         // change of the piece in hand was a rotation". Returns the result of
-//                         // effects.applyLock, then takes every pending effect (the lock boundary)
-//                         // and spawns the next piece on the new field.
+//   p.lock(last)          // lock the piece in hand where it rests; `last` ({rot, kick} or null)
+//                         // defaults to the turn of the last change, if it was one. Returns the result of
+//                         // rules/board.js applyLock, then takes every pending effect (the lock
+//                         // boundary) and spawns the next piece on the new field.
 //   p.pendingLocks(max)   // oldest-first unacknowledged locks for game_flux.locks, each with fx
 //   p.ack, p.toppedOut, p.diverged (an unacknowledged lock no longer fits the authoritative
 //                         // field: the server will reject it and a reset follows)
@@ -47,110 +49,40 @@
 // after a reset into a state it did not build (a rejoin) it comes from `hold_index` if the
 // server sends it, and otherwise the held piece cannot be swapped back in.
 
-import { POWERS, applyLock, applyPendingEffects, parseEffect } from './effects.js';
-import { Field, HIDDEN, PIECES, move, spawnState } from './engine.js';
+import { MAX_LOCKS } from './messages.js';
+import { applyLock, applyPendingEffects, checkLock } from './rules/board.js';
+import { POWERS, expectCount } from './rules/effects.js';
+import { Field } from './rules/field.js';
+import { lift, move, spawnState } from './rules/movement.js';
+import { parseServerMessage } from './server-messages.js';
 
-export const MAX_LOCKS_PER_REQUEST = 8;
+const STATE_COMMANDS = new Set(['game_start', 'game_flux']);
 
-const SERVER_COMMANDS = new Set(['game_start', 'game_flux']);
-
-function expectInteger(value, where, min) {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`${where}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function expectLetter(value, where) {
-  if (!PIECES.includes(value)) {
-    throw new TypeError(`${where}: expected a piece letter, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function parseField(rows) {
-  try {
-    return Field.fromRows(rows);
-  } catch (error) {
-    throw new TypeError(`user_blocks: ${error.message}`);
-  }
-}
-
-// The server's pending effects: oldest first, numbered on from its fx (rules.md "Battle").
-function parseEffects(list, fx) {
-  if (!Array.isArray(list)) throw new TypeError('effects: expected an array');
-  return Object.freeze(list.map((effect, k) => {
-    const parsed = parseEffect(effect, `effects[${k}]`);
-    if (parsed.id !== fx + 1 + k) {
-      throw new TypeError(`effects[${k}].id: expected ${fx + 1 + k}, got ${parsed.id}`);
-    }
-    return parsed;
-  }));
-}
-
-function parsePowers(list) {
-  if (!Array.isArray(list)) throw new TypeError('powers_available: expected an array');
-  list.forEach((power, k) => {
-    if (!POWERS.includes(power)) {
-      throw new TypeError(`powers_available[${k}]: expected a power, got ${JSON.stringify(power)}`);
-    }
-  });
-  return Object.freeze([...list]);
-}
-
-function parsePowerRejected(rejected) {
-  if (rejected === null) return null;
-  if (typeof rejected !== 'object') {
-    throw new TypeError('power_rejected: expected null or an object');
-  }
-  const reason = rejected.reason ?? null;
-  if (reason !== null && typeof reason !== 'string') {
-    throw new TypeError('power_rejected.reason: expected a string');
-  }
-  return Object.freeze({
-    n: expectInteger(rejected.n, 'power_rejected.n', 0),
-    power: rejected.power ?? null,
-    reason,
-  });
-}
-
-// Parse a server message once, at the edge; nothing below re-checks its keys.
-function parseServerMessage(msg) {
-  if (msg === null || typeof msg !== 'object' || !SERVER_COMMANDS.has(msg.command)) {
+// A game_start or game_flux, checked by server-messages.js, as this module keeps it.
+function serverState(raw) {
+  if (!STATE_COMMANDS.has(raw?.command)) {
     throw new TypeError('applyServer: expected a game_start or game_flux message');
   }
-  if (!Array.isArray(msg.next_block)) throw new TypeError('next_block: expected an array');
-  const nextBlock = msg.next_block.map((p, k) => expectLetter(p, `next_block[${k}]`));
-  const hold = msg.hold === null || msg.hold === undefined ? null : expectLetter(msg.hold, 'hold');
-  const rejected = msg.rejected ?? null;
-  if (rejected !== null && typeof rejected !== 'object') {
-    throw new TypeError('rejected: expected null or an object');
-  }
-  if (msg.b2b !== undefined && typeof msg.b2b !== 'boolean') {
-    throw new TypeError('b2b: expected true or false');
-  }
-  const holdIndex = msg.hold_index;
-  const fx = expectInteger(msg.fx ?? 0, 'fx', 0);
+  const msg = parseServerMessage(raw);
   return {
     board: Object.freeze({
-      field: parseField(msg.user_blocks),
-      combo: expectInteger(msg.combo ?? -1, 'combo', -1),
-      b2b: msg.b2b ?? false,
-      lines: expectInteger(msg.lines ?? 0, 'lines', 0),
-      score: expectInteger(msg.user_score, 'user_score', 0),
+      field: Field.fromRows(msg.user_blocks),
+      combo: msg.combo,
+      b2b: msg.b2b,
+      lines: msg.lines,
+      score: msg.user_score,
     }),
-    pieceIndex: expectInteger(msg.piece_index, 'piece_index', 0),
-    nextBlock,
-    hold,
-    holdIndex: holdIndex === undefined || holdIndex === null
-      ? null : expectInteger(holdIndex, 'hold_index', 0),
-    ack: expectInteger(msg.ack, 'ack', 0),
-    rejected: rejected !== null,
-    fx,
-    effects: parseEffects(msg.effects ?? [], fx),
-    powers: parsePowers(msg.powers_available ?? []),
-    powerAck: expectInteger(msg.power_ack ?? 0, 'power_ack', 0),
-    powerRejected: parsePowerRejected(msg.power_rejected ?? null),
+    pieceIndex: msg.piece_index,
+    nextBlock: msg.next_block,
+    hold: msg.hold,
+    holdIndex: msg.hold_index,
+    ack: msg.ack,
+    rejected: msg.rejected !== null,
+    fx: msg.fx,
+    effects: msg.effects,
+    powers: msg.powers_available,
+    powerAck: msg.power_ack,
+    powerRejected: msg.power_rejected,
   };
 }
 
@@ -230,7 +162,7 @@ export class Prediction {
   #handIndex = 0;
   #hand = null; // {piece, r, x, y} of the piece in hand, null until its letter is known
   #holdUsed = false;
-  #lastRotated = false;
+  #last = null; // {rot, kick} when the last change of the piece in hand was a turn
   #board = null;
   #toppedOut = false;
   #diverged = false;
@@ -241,7 +173,7 @@ export class Prediction {
   #powers = new PowerUses();
 
   applyServer(msg) {
-    const server = parseServerMessage(msg);
+    const server = serverState(msg);
     if (this.#serverBoard !== null && this.#isOlder(server)) return false;
     server.nextBlock.forEach((piece, k) => this.#known.set(server.pieceIndex + k, piece));
     this.#learnEffects(server);
@@ -325,7 +257,7 @@ export class Prediction {
   }
 
   preview(count) {
-    expectInteger(count, 'preview count', 0);
+    expectCount(count, 'preview count');
     // After a hold from an empty slot the hand is next+1; after a swap `next` is in the slot.
     const first = Math.max(this.#handIndex, this.#books.next) + 1;
     const letters = [];
@@ -335,12 +267,12 @@ export class Prediction {
     return letters;
   }
 
-  setActive(state) {
+  setActive(state, turn = null) {
     const hand = this.#requireHand('setActive');
     if (state?.piece !== hand.piece) throw new TypeError('setActive: not the piece in hand');
     if (!this.#board.field.fits(state)) throw new RangeError('setActive: the piece does not fit');
     const { piece, r, x, y } = state;
-    if (r !== hand.r || x !== hand.x || y !== hand.y) this.#lastRotated = r !== hand.r;
+    if (r !== hand.r || x !== hand.x || y !== hand.y) this.#last = turn;
     this.#hand = Object.freeze({ piece, r, x, y });
   }
 
@@ -355,16 +287,18 @@ export class Prediction {
     return true;
   }
 
-  lock(spin = this.#lastRotated) {
+  lock(last = this.#last) {
     const hand = this.#requireHand('lock');
-    if (typeof spin !== 'boolean') throw new TypeError('lock: spin must be true or false');
+    checkLock({ ...hand, last });
     if (move(this.#board.field, hand, 0, 1) !== null) {
       throw new RangeError('lock: the piece is floating (drop it first)');
     }
     // The lock takes no new effect: those pending apply after it (the boundary below).
     const { fx } = this.#board;
-    const { board, result } = applyLock(this.#board, { ...hand, spin, fx });
-    const lock = Object.freeze({ n: this.#nextLockNumber, i: this.#handIndex, ...hand, spin, fx });
+    const { board, result } = applyLock(this.#board, { ...hand, last, fx });
+    // docs/protocol.md: `last` travels only when the last action was a turn.
+    const claim = last === null ? {} : { last: Object.freeze({ rot: last.rot, kick: last.kick }) };
+    const lock = Object.freeze({ n: this.#nextLockNumber, i: this.#handIndex, ...hand, ...claim, fx });
     // rules.md "Locks": the hand (case 1) or next+1 (case 2) moves `next` past itself;
     // a held piece (case 3) consumes only `next`, which went into the slot.
     const { next, hold } = this.#books;
@@ -376,11 +310,13 @@ export class Prediction {
     this.#holdUsed = false;
     if (!this.#toppedOut) this.#takeEffects();
     this.#spawn(this.#books.next, this.#known.get(this.#books.next));
+    // rules.md "Top-out": a block out, the next piece overlapping at its spawn.
+    if (this.#hand !== null && !this.#board.field.fits(this.#hand)) this.#toppedOut = true;
     return result;
   }
 
-  pendingLocks(max = MAX_LOCKS_PER_REQUEST) {
-    expectInteger(max, 'pendingLocks max', 0);
+  pendingLocks(max = MAX_LOCKS) {
+    expectCount(max, 'pendingLocks max');
     return this.#pending.slice(0, max).map(({ lock }) => ({ ...lock }));
   }
 
@@ -480,21 +416,15 @@ export class Prediction {
       this.#spawn(this.#handIndex, this.#known.get(this.#handIndex));
       return;
     }
-    const field = this.#board.field;
-    for (let y = this.#hand.y; y >= -HIDDEN - 3; y -= 1) {
-      const lifted = Object.freeze({ ...this.#hand, y });
-      if (field.fits(lifted)) {
-        this.#hand = lifted;
-        return;
-      }
-    }
-    this.#toppedOut = true;
+    const lifted = lift(this.#board.field, this.#hand);
+    if (lifted === null) this.#toppedOut = true;
+    else this.#hand = lifted;
   }
 
   #spawn(index, piece) {
     this.#handIndex = index;
     this.#hand = piece === undefined ? null : spawnState(piece);
-    this.#lastRotated = false;
+    this.#last = null;
   }
 
   // Letters below every index still reachable (held pieces keep their own letter) are not needed.

@@ -2,7 +2,8 @@
 // in whole device pixels (the backing store is scaled by devicePixelRatio) so cells stay crisp.
 // Player names are drawn with fillText, which never interprets them.
 import { stillFrame } from './animations.js';
-import { HEIGHT, WIDTH, pieceCells } from './engine.js';
+import { HEIGHT, WIDTH } from './rules/field.js';
+import { pieceCells } from './rules/pieces.js';
 
 // Guideline colours
 export const COLORS = Object.freeze({
@@ -11,7 +12,7 @@ export const COLORS = Object.freeze({
 });
 const SHOWN_HIDDEN = 2; // hidden rows drawn (faintly) above the field
 const SIDE = 5; // cells of the hold and next columns either side of the player's field
-const PREVIEW_COUNT = 5;
+export const PREVIEW_COUNT = 5; // coming pieces shown: fewer than the server's preview holds
 const FONT = 'system-ui, -apple-system, "Segoe UI", sans-serif';
 
 /** Size the backing store to the element's CSS box × devicePixelRatio; returns the context. */

@@ -1,7 +1,11 @@
 // Player settings: handling (DAS, ARR, soft drop) and key bindings by `event.code`,
 // remembered in localStorage. Loading never throws: anything damaged falls back to defaults.
 
+import { MAX_POWERS } from './rules/effects.js';
+
 const KEY = 'blockattack.settings';
+// One "use power" action per inventory slot: 'power1' uses slot 0.
+const POWER_ACTIONS = Array.from({ length: MAX_POWERS }, (_, slot) => `power${slot + 1}`);
 
 export const ACTIONS = Object.freeze([
   ['left', 'Move left'],
@@ -10,20 +14,16 @@ export const ACTIONS = Object.freeze([
   ['hardDrop', 'Hard drop'],
   ['rotateCw', 'Rotate clockwise'],
   ['rotateCcw', 'Rotate counter-clockwise'],
+  ['rotate180', 'Rotate 180°'],
   ['hold', 'Hold'],
-  ['power1', 'Use power 1'],
-  ['power2', 'Use power 2'],
-  ['power3', 'Use power 3'],
-  ['power4', 'Use power 4'],
-  ['power5', 'Use power 5'],
-  ['power6', 'Use power 6'],
+  ...POWER_ACTIONS.map((action, slot) => [action, `Use power ${slot + 1}`]),
   ['settings', 'Settings'],
 ]);
 
 /** The inventory slot (0–5) an action uses, or null: 'power1' → 0. */
 export function powerSlot(action) {
-  const found = /^power([1-6])$/.exec(action ?? '');
-  return found === null ? null : Number(found[1]) - 1;
+  const slot = POWER_ACTIONS.indexOf(action);
+  return slot < 0 ? null : slot;
 }
 
 export const LIMITS = Object.freeze({
@@ -44,13 +44,9 @@ export function defaultSettings() {
       hardDrop: ['Space'],
       rotateCw: ['ArrowUp', 'KeyX'],
       rotateCcw: ['KeyZ', 'ControlLeft', 'ControlRight'],
+      rotate180: ['KeyA'], // TETR.IO's default
       hold: ['KeyC', 'ShiftLeft', 'ShiftRight'],
-      power1: ['Digit1'],
-      power2: ['Digit2'],
-      power3: ['Digit3'],
-      power4: ['Digit4'],
-      power5: ['Digit5'],
-      power6: ['Digit6'],
+      ...Object.fromEntries(POWER_ACTIONS.map((action, slot) => [action, [`Digit${slot + 1}`]])),
       settings: ['Escape', 'KeyP'],
     },
   };

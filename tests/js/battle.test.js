@@ -6,10 +6,10 @@ import { describe, test } from 'node:test';
 
 import { DURATION_MS, FieldAnimations, stillFrame } from '../../static/js/animations.js';
 import { BattleFeed } from '../../static/js/battle.js';
-import { POWERS } from '../../static/js/effects.js';
 import { newMatch as newTestMatch } from './match-harness.js';
 import { POWER_INFO, legendRows, powerLabel } from '../../static/js/powers.js';
 import { playerLayout } from '../../static/js/render.js';
+import { POWERS } from '../../static/js/rules/effects.js';
 import {
   defaultSettings, keyMap, powerSlot, sanitize,
 } from '../../static/js/settings.js';
@@ -182,11 +182,11 @@ describe('a match with powers and effects', () => {
     assert.deepEqual([sent[0].power_used, sent[0].power_n], ['add_line', 0]);
     match.tick(60);
     assert.equal(sent.length, 1);
-    match.tick(110); // waiting for an ack: every 100 ms
+    match.tick(210); // waiting for an ack: resent after 100-200 ms (messages.js FluxSchedule)
     assert.deepEqual([sent[1].power_used, sent[1].power_n], ['add_line', 0]);
-    match.apply(flux(2000, { powers_available: ['nuke'], power_ack: 1 }), 120);
+    match.apply(flux(2000, { powers_available: ['nuke'], power_ack: 1 }), 220);
     assert.deepEqual(says(match.takeEvents()), ['You hit bob with Add Line']);
-    match.tick(1200);
+    match.tick(1210);
     assert.equal(sent[2].power_used, null);
     assert.equal('power_n' in sent[2], false);
   });

@@ -48,7 +48,7 @@ describe('LocalGame', () => {
   test('hard drop locks at the floor at once and claims no spin', () => {
     const { prediction, game, locks } = newGame();
     game.update(1, 0, [{ kind: 'rotate', dir: 1 }, { kind: 'hardDrop' }]);
-    assert.deepEqual(locks, [{ i: 0, piece: 'T', r: 1, x: 3, y: 17, spin: false }]);
+    assert.deepEqual(locks, [{ i: 0, piece: 'T', r: 1, x: 3, y: 17, last: null }]);
     assert.equal(prediction.active.piece, 'I');
     assert.deepEqual(prediction.pendingLocks().map((l) => l.n), [0]);
   });
@@ -79,11 +79,11 @@ describe('LocalGame', () => {
     game.update(1, 0, [{ kind: 'soft', steps: Infinity }, { kind: 'rotate', dir: 1 }]);
     game.update(1, 0, [{ kind: 'hardDrop' }]);
     // SRS 0→1 on the floor kicks (-1, +1): x 2, y 17; a hard drop of zero rows keeps the claim
-    assert.deepEqual(locks, [{ i: 0, piece: 'T', r: 1, x: 2, y: 17, spin: true }]);
+    assert.deepEqual(locks, [{ i: 0, piece: 'T', r: 1, x: 2, y: 17, last: { rot: 'cw', kick: 2 } }]);
     const { game: other, locks: otherLocks } = newGame();
     other.update(1, 0, [{ kind: 'rotate', dir: 1 }, { kind: 'soft', steps: Infinity }]);
     other.update(LOCK_DELAY_MS, 0, []);
-    assert.equal(otherLocks[0].spin, false, 'falling after the turn is not a spin');
+    assert.equal(otherLocks[0].last, null, 'falling after the turn is not a spin');
   });
 
   test('shift with Infinity steps stops at the wall; hold swaps the piece', () => {
@@ -109,7 +109,7 @@ describe('Match', () => {
     assert.equal(sent[0].locks.length, 1);
     // as rules.md "Locks" names them, with fx: the last effect applied before it (none yet)
     assert.deepEqual(sent[0].locks[0],
-      { n: 0, i: 0, piece: 'T', r: 0, x: 3, y: 18, spin: false, fx: 0 });
+      { n: 0, i: 0, piece: 'T', r: 0, x: 3, y: 18, fx: 0 });
     assert.equal(sent[0].user_blocks[19], '...TTT....');
     assert.equal(sent[0].power_used, null);
   });
@@ -130,13 +130,13 @@ describe('Match', () => {
     assert.deepEqual(warnings, []);
   });
 
-  test('unacknowledged locks are resent every 100 ms; an ack stops that', () => {
+  test('unacknowledged locks are resent after 100-200 ms; an ack stops that', () => {
     const { match, sent } = newMatch();
     match.handling.press('hardDrop');
     match.step(8, 0);
     match.tick(50);
     assert.equal(sent.length, 1);
-    match.tick(100);
+    match.tick(200); // the first resend's jitter spans 100-200 ms (messages.js FluxSchedule)
     assert.equal(sent.length, 2);
     assert.equal(sent[1].locks.length, 1);
     assert.ok(sent[1].timestamp > sent[0].timestamp);
@@ -147,7 +147,7 @@ describe('Match', () => {
     }, 150);
     match.tick(250);
     assert.equal(sent.length, 2, 'nothing pending: the next request is a keep-alive');
-    match.tick(1100);
+    match.tick(1200);
     assert.equal(sent.length, 3);
     assert.deepEqual(sent[2].locks, []);
     assert.equal(match.opponentScore, 300);
@@ -164,10 +164,13 @@ describe('Match', () => {
   test('a broken server message changes nothing', () => {
     const { match, warnings } = newMatch();
     const before = match.prediction.board;
-    assert.equal(match.apply({ command: 'game_flux', timestamp: 3000, user_blocks: 7 }, 10), false);
+    assert.equal(match.apply({
+      command: 'game_flux', timestamp: 3000, game_name: 'G'.repeat(22), user_blocks: 7,
+    }, 10), false);
     assert.equal(match.prediction.board, before);
     assert.equal(match.timeLeft, 180000);
-    assert.deepEqual(warnings, ['ignored a server message: next_block: expected an array']);
+    assert.deepEqual(warnings,
+      ['ignored a server message: game_flux.user_blocks: expected an array of 20 rows, got 7']);
   });
 
   test('the player view has a ghost at the floor and five next pieces', () => {

@@ -1,21 +1,17 @@
-// The browser's network layer without a network: frame parsing, the `timestamp > now` filter,
-// client stamps, reconnect, and the messages it builds (docs/protocol.md).
+// The browser's network layer without a network: frame parsing, client stamps, reconnect, and the messages it builds (docs/protocol.md).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
   FluxSchedule, MAX_DATAGRAM, MIN_CONNECT_BYTES, cleanName, connectMessage, endSummary, errorText,
-  fluxMessage, leaveMessage,
+  fluxMessage, leaveMessage, resendBounds,
 } from '../../static/js/messages.js';
 import {
-  Connection, LinkMonitor, POOR_RTT_MS, SILENT_MS, Stamper, TimestampFilter, backoffDelay,
-  parseFrame, wsUrl,
+  Connection, LinkMonitor, POOR_RTT_MS, SILENT_MS, Stamper, backoffDelay, parseFrame, wsUrl,
 } from '../../static/js/net.js';
 import {
   dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting,
 } from '../../static/js/seats.js';
-
-const flux = (timestamp) => ({ command: 'game_flux', timestamp });
 
 describe('parseFrame', () => {
   test('returns the object of a JSON object frame with a command', () => {
@@ -28,57 +24,6 @@ describe('parseFrame', () => {
   }
 
   test('ignores binary data', () => assert.equal(parseFrame(new Uint8Array([123, 125])), null));
-});
-
-describe('TimestampFilter', () => {
-  test('delivers strictly newer game_flux and drops equal or older ones', () => {
-    const filter = new TimestampFilter();
-    assert.equal(filter.accept(flux(100)), true);
-    assert.equal(filter.accept(flux(100)), false);
-    assert.equal(filter.accept(flux(99)), false);
-    assert.equal(filter.accept(flux(101)), true);
-    assert.equal(filter.lastApplied, 101);
-  });
-
-  test('waiting and game_end are state too: a replayed one is dropped', () => {
-    const filter = new TimestampFilter();
-    assert.equal(filter.accept({ command: 'waiting', timestamp: 100 }), true);
-    assert.equal(filter.accept({ command: 'game_start', timestamp: 200 }), true);
-    assert.equal(filter.accept({ command: 'waiting', timestamp: 150 }), false);
-    assert.equal(filter.accept({ command: 'game_end', timestamp: 200 }), false);
-    assert.equal(filter.accept({ command: 'game_end', timestamp: 201 }), true);
-    assert.equal(filter.accept({ command: 'error', reason: 'unknown_game' }), true);
-  });
-
-  test('game_start and game_flux share one mark', () => {
-    const filter = new TimestampFilter();
-    assert.equal(filter.accept({ command: 'game_start', timestamp: 500 }), true);
-    assert.equal(filter.accept(flux(400)), false);
-    assert.equal(filter.accept({ command: 'game_start', timestamp: 450 }), false);
-  });
-
-  test('a stale frame does not move the mark', () => {
-    const filter = new TimestampFilter();
-    filter.accept(flux(10));
-    filter.accept(flux(5));
-    assert.equal(filter.accept(flux(6)), false);
-    assert.equal(filter.accept(flux(11)), true);
-  });
-
-  test('drops ordered frames without an integer timestamp', () => {
-    const filter = new TimestampFilter();
-    for (const timestamp of [undefined, null, '100', 1.5, NaN, Infinity]) {
-      assert.equal(filter.accept(flux(timestamp)), false, String(timestamp));
-    }
-    assert.equal(filter.lastApplied, -Infinity);
-  });
-
-  test('always delivers errors (they carry no timestamp and change no seat)', () => {
-    const filter = new TimestampFilter();
-    filter.accept(flux(1000));
-    assert.equal(filter.accept({ command: 'error', reason: 'bad_field' }), true);
-    assert.equal(filter.lastApplied, 1000);
-  });
 });
 
 describe('Stamper', () => {
@@ -209,14 +154,15 @@ describe('Connection', () => {
     return { conn, log, socket: FakeSocket.made[0] };
   };
 
-  test('delivers parsed frames through the timestamp filter and ignores junk', () => {
+  test('delivers every JSON object frame with a command and ignores junk', () => {
     const { log, socket } = open();
     socket.emit('open');
     for (const data of ['garbage', '{"command":"game_flux","timestamp":5}',
       '{"command":"game_flux","timestamp":5}', '[]', '{"command":"error","reason":"x"}']) {
       socket.emit('message', { data });
     }
-    assert.deepEqual(log.messages.map((m) => m.command), ['game_flux', 'error']);
+    // the repeat too: the session's TimestampFilter (server-messages.js) drops replays
+    assert.deepEqual(log.messages.map((m) => m.command), ['game_flux', 'game_flux', 'error']);
     assert.deepEqual(log.states, ['connecting', 'online']);
     assert.equal(log.opens, 1);
   });
@@ -229,15 +175,14 @@ describe('Connection', () => {
     assert.deepEqual(socket.sent.map((s) => JSON.parse(s)), [{ command: 'connect', self: 'a' }]);
   });
 
-  test('measures the round trip from echo, even on a frame the filter drops', () => {
+  test('measures the round trip from echo, even on a stale frame', () => {
     const clock = { now: 0, wall: 10000 };
-    const { conn, log, socket } = open({ clock: () => clock.now, wallClock: () => clock.wall });
+    const { conn, socket } = open({ clock: () => clock.now, wallClock: () => clock.wall });
     socket.emit('open');
     conn.send({ command: 'game_flux', timestamp: 9990 });
     socket.emit('message', { data: '{"command":"game_flux","timestamp":7,"echo":9990}' });
     assert.equal(conn.status().text, 'online · 10 ms');
     socket.emit('message', { data: '{"command":"game_flux","timestamp":6,"echo":9970}' });
-    assert.equal(log.messages.length, 1, 'the stale frame is not delivered');
     assert.equal(conn.status().text, 'online · 13 ms'); // 10 + (30 - 10) / 8 = 12.5
     clock.now = 100000;
     conn.send({ command: 'game_flux', timestamp: 10001 });
@@ -328,7 +273,7 @@ describe('messages', () => {
   });
 
   const full = Array(20).fill('GGGGGGGGG.');
-  const lock = (n) => ({ n, i: n, piece: 'T', r: 2, x: 3, y: 18, spin: false });
+  const lock = (n) => ({ n, i: n, piece: 'T', r: 2, x: 3, y: 18, last: { rot: 'ccw', kick: 4 } });
   const fluxArgs = (locks) => ({
     timestamp: 1764071003000, gameName: 'a'.repeat(22), token: 'b'.repeat(22),
     userRows: full, opponentRows: full, score: 123456, locks,
@@ -359,14 +304,63 @@ describe('messages', () => {
     assert.deepEqual(msg.locks.map((l) => l.n), msg.locks.map((_, k) => 100000 + k));
   });
 
-  test('FluxSchedule: every 100 ms while anything waits for an ack, else every second', () => {
-    const schedule = new FluxSchedule();
-    assert.equal(schedule.due(0, 0), true);
-    schedule.sent(0);
+  // The waits between resends while something stays unacknowledged, with `random` fixed.
+  const resendWaits = (random, count) => {
+    const schedule = new FluxSchedule({ random: () => random });
+    const waits = [];
+    let now = 0;
+    schedule.sent(now, 1); // the lock itself, sent at once
+    for (let k = 0; k < count; k += 1) {
+      const start = now;
+      while (!schedule.due(now, 1)) now += 1;
+      waits.push(now - start);
+      schedule.sent(now, 1);
+    }
+    return waits;
+  };
+
+  test('FluxSchedule: resends back off from 100 ms, doubling, capped at 1 s', () => {
+    assert.deepEqual(resendWaits(0, 6), [100, 200, 400, 500, 500, 500]);
+    assert.deepEqual(resendWaits(0.999, 6), [200, 400, 800, 1000, 1000, 1000]);
+  });
+
+  test('FluxSchedule: jitter stays within each resend\'s bounds', () => {
+    let seed = 7; // a tiny LCG: reproducible "random" numbers in [0, 1)
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const schedule = new FluxSchedule({ random });
+    const seen = new Set();
+    for (let k = 0; k < 40; k += 1) {
+      schedule.sent(0, 1);
+      const [low, high] = resendBounds(k);
+      assert.ok(schedule.delay >= low && schedule.delay <= high, `${k}: ${schedule.delay}`);
+      assert.ok(low >= 100 && high <= 1000);
+      seen.add(Math.round(schedule.delay));
+    }
+    assert.ok(seen.size > 10, 'the delays vary');
+  });
+
+  test('FluxSchedule: an acknowledgement resets the backoff', () => {
+    const schedule = new FluxSchedule({ random: () => 0 });
+    for (let k = 0; k < 5; k += 1) schedule.sent(0, 1);
+    assert.equal(schedule.delay, 500);
+    schedule.acked();
     assert.equal(schedule.due(99, 1), false);
     assert.equal(schedule.due(100, 1), true);
+    schedule.sent(100, 1);
+    assert.equal(schedule.delay, 100);
+  });
+
+  test('FluxSchedule: a keep-alive every second when nothing waits for an ack', () => {
+    const schedule = new FluxSchedule({ random: () => 0.5 });
+    assert.equal(schedule.due(0, 0), true);
+    schedule.sent(0, 0);
     assert.equal(schedule.due(999, 0), false);
     assert.equal(schedule.due(1000, 0), true);
+    schedule.sent(1000, 0);
+    assert.equal(schedule.due(1100, 1), true, 'a lock waiting after a keep-alive: 100 ms');
   });
 
   test('endSummary words every reason from both sides', () => {

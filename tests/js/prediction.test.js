@@ -3,15 +3,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { applyLock, applyPendingEffects } from '../../static/js/effects.js';
-import {
-  Field, HEIGHT, bagSequence, createRng, drop, move, rotate,
-} from '../../static/js/engine.js';
 import { Prediction } from '../../static/js/prediction.js';
+import { bagSequence } from '../../static/js/rules/bag.js';
+import { applyLock, applyPendingEffects } from '../../static/js/rules/board.js';
+import { Field, HEIGHT } from '../../static/js/rules/field.js';
+import { drop, move, rotate, rotationKick } from '../../static/js/rules/movement.js';
+import { createRng } from '../../static/js/rules/rng.js';
+import { serverConstants } from './vectors.js';
 
 const EMPTY_ROWS = Array(HEIGHT).fill('..........');
 const SEQUENCE = bagSequence(12345, 70);
-const PREVIEW = 14;
+const PREVIEW = serverConstants().preview; // next_block's length, as the server sends it
 
 // rules.md "Locks": the three cases the server accepts, as the server states them.
 function serverAccept(books, lock) {
@@ -29,7 +31,8 @@ function serverMessage({
   command = 'game_flux', preview = PREVIEW, extra = {},
 } = {}) {
   return {
-    timestamp: 1, command, user_blocks: rows, opponent_blocks: EMPTY_ROWS,
+    timestamp: 1, command, game_name: 'G', self: 'alice', opponent: 'bob', token: 'T',
+    user_blocks: rows, opponent_blocks: EMPTY_ROWS,
     next_block: SEQUENCE.slice(next, next + preview), piece_index: next,
     hold: hold === null ? null : SEQUENCE[hold], ack, rejected, user_score: score,
     combo: -1, b2b: false, lines: 0, time_left: 1000, ...extra,
@@ -49,7 +52,7 @@ function placeAndLock(prediction, dx = 0) {
   for (let k = 0; k < Math.abs(dx); k += 1) state = move(field, state, Math.sign(dx), 0) ?? state;
   prediction.setActive(drop(field, state));
   const lock = prediction.active;
-  prediction.lock(false);
+  prediction.lock(null);
   return lock;
 }
 
@@ -67,7 +70,7 @@ describe('the first server state', () => {
     assert.equal(prediction.active, null);
     assert.equal(prediction.board, null);
     assert.deepEqual(prediction.pendingLocks(), []);
-    assert.throws(() => prediction.lock(false), /no piece in hand/);
+    assert.throws(() => prediction.lock(null), /no piece in hand/);
   });
 
   test('pieces come from next_block by piece_index', () => {
@@ -104,9 +107,9 @@ describe('locks', () => {
     const prediction = started();
     const state = placeAndLock(prediction);
     assert.deepEqual(prediction.pendingLocks(),
-      [{ n: 0, i: 0, piece: state.piece, r: state.r, x: state.x, y: state.y, spin: false, fx: 0 }]);
+      [{ n: 0, i: 0, piece: state.piece, r: state.r, x: state.x, y: state.y, fx: 0 }]);
     const expected = applyLock({ ...prediction.board, field: Field.empty() },
-      { ...state, spin: false }).board.field;
+      { ...state }).board.field;
     assert.deepEqual(prediction.board.field.toRows(), expected.toRows());
     assert.equal(prediction.active.i, 1);
     assert.equal(prediction.active.piece, SEQUENCE[1]);
@@ -122,7 +125,7 @@ describe('locks', () => {
   test('a floating piece is not locked, and nothing changes', () => {
     const prediction = started();
     const before = snapshot(prediction);
-    assert.throws(() => prediction.lock(false), /floating/);
+    assert.throws(() => prediction.lock(null), /floating/);
     assert.deepEqual(snapshot(prediction), before);
   });
 
@@ -131,18 +134,19 @@ describe('locks', () => {
     const field = prediction.board.field;
     prediction.setActive(drop(field, prediction.active));
     // A T flat on the floor turned clockwise kicks up one row and rests there.
-    prediction.setActive(rotate(field, prediction.active, 1));
+    const turned = rotationKick(field, prediction.active, 1);
+    prediction.setActive(turned.state, { rot: 'cw', kick: turned.kick });
     assert.deepEqual({ ...prediction.active, i: 0 }, { i: 0, piece: 'T', r: 1, x: 2, y: 17 });
     prediction.setActive(prediction.active); // no change: a rotation is still the last one
     prediction.lock();
-    assert.equal(prediction.pendingLocks()[0].spin, true);
+    assert.deepEqual(prediction.pendingLocks()[0].last, { rot: 'cw', kick: 2 });
 
     const moved = started();
-    moved.setActive(rotate(moved.board.field, moved.active, 1));
+    moved.setActive(rotate(moved.board.field, moved.active, 1), { rot: 'cw', kick: 0 });
     moved.setActive(move(moved.board.field, moved.active, -1, 0));
     moved.setActive(drop(moved.board.field, moved.active));
     moved.lock();
-    assert.equal(moved.pendingLocks()[0].spin, false);
+    assert.equal('last' in moved.pendingLocks()[0], false);
   });
 
   test('setActive refuses another piece or a state that does not fit', () => {
@@ -171,7 +175,7 @@ describe('locks', () => {
     assert.equal(prediction.toppedOut, true);
     assert.equal(prediction.active, null);
     assert.equal(prediction.canHold, false);
-    assert.throws(() => prediction.lock(false), /no piece in hand/);
+    assert.throws(() => prediction.lock(null), /no piece in hand/);
   });
 });
 
@@ -241,7 +245,7 @@ describe('reconciliation', () => {
 
   function fieldAfter(rows, states) {
     let board = { field: Field.fromRows(rows), combo: -1, b2b: false, lines: 0, score: 0 };
-    for (const state of states) board = applyLock(board, { ...state, spin: false }).board;
+    for (const state of states) board = applyLock(board, { ...state }).board;
     return board.field.toRows();
   }
 
@@ -396,7 +400,7 @@ describe('effects (rules.md "Effects and when they apply")', () => {
     let state = rotate(field, prediction.active, 1);
     for (let k = 0; k < 4; k += 1) state = move(field, state, 1, 0);
     prediction.setActive(drop(field, state));
-    prediction.lock(false);
+    prediction.lock(null);
   }
 
   test('pending effects wait for the lock, apply right after it, and the lock carries fx', () => {
@@ -409,7 +413,7 @@ describe('effects (rules.md "Effects and when they apply")', () => {
     const first = placeAndLock(prediction, -4);
     assert.equal(prediction.pendingLocks()[0].fx, 0, 'no effect applied before the first lock');
     // The piece on the floor first, then the garbage pushed in under it.
-    const locked = applyLock(battleBoard(), { ...first, spin: false }).board.field.toRows();
+    const locked = applyLock(battleBoard(), { ...first }).board.field.toRows();
     assert.deepEqual(fieldRows(prediction),
       [...locked.slice(2), 'GGGG.GGGGG', 'GGGG.GGGGG']);
     assert.equal(prediction.board.fx, 1);
@@ -441,7 +445,7 @@ describe('effects (rules.md "Effects and when they apply")', () => {
   test('an effect applied is never applied or shown twice: re-sends, repeats, reconciles', () => {
     const start = battleBoard(EMPTY_ROWS, 0, [garbage(1, 2, 4)]);
     const prediction = startedWith(start);
-    const lock0 = { ...placeAndLock(prediction, -4), spin: false, fx: 0 };
+    const lock0 = { ...placeAndLock(prediction, -4), fx: 0 };
     const seen = prediction.takeAppliedEffects();
     assert.deepEqual(seen.map((effect) => effect.id), [1]);
     const local = fieldRows(prediction);
@@ -457,7 +461,7 @@ describe('effects (rules.md "Effects and when they apply")', () => {
     assert.deepEqual(prediction.takeAppliedEffects(), []);
 
     // The server takes effect 1 with our next lock; an older message then changes nothing.
-    const lock1 = { ...placeAndLock(prediction, 4), spin: false, fx: 1 };
+    const lock1 = { ...placeAndLock(prediction, 4), fx: 1 };
     const after1 = serverAfter(acked, [lock1]);
     prediction.applyServer(battleMessage(after1, { next: 2, ack: 2 }));
     assert.equal(prediction.applyServer(battleMessage(acked, { next: 1, ack: 2 })), false);
@@ -506,7 +510,7 @@ describe('effects (rules.md "Effects and when they apply")', () => {
   test('a forced effect (the server\'s fx jumps ahead) lifts the piece in hand', () => {
     const start = battleBoard();
     const prediction = startedWith(start);
-    const lock0 = { ...placeAndLock(prediction, -4), spin: false };
+    const lock0 = { ...placeAndLock(prediction, -4) };
     const acked = serverAfter(start, [lock0]);
     prediction.applyServer(battleMessage({ ...acked, incoming: [garbage(1, 3, 9)] },
       { next: 1, ack: 1 }));
@@ -528,7 +532,7 @@ describe('effects (rules.md "Effects and when they apply")', () => {
 
     prediction.applyServer(battleMessage(forced, { next: 1, ack: 1 }));
     assert.deepEqual(prediction.takeAppliedEffects(), []);
-    prediction.lock(false);
+    prediction.lock(null);
     assert.deepEqual(prediction.pendingLocks().map((lock) => [lock.n, lock.fx]), [[1, 1]]);
   });
 
@@ -561,7 +565,7 @@ describe('effects (rules.md "Effects and when they apply")', () => {
     const rows = [...EMPTY_ROWS.slice(0, 10), ...Array(10).fill('GGG.......')];
     const start = battleBoard(rows, 0, [{ ...FULL_SHIFT, id: 1 }]);
     const prediction = startedWith(start);
-    const lock0 = { ...placeAndLock(prediction, -4), spin: false, fx: 0 };
+    const lock0 = { ...placeAndLock(prediction, -4), fx: 0 };
     const local = fieldRows(prediction);
     prediction.takeAppliedEffects();
     const forced = applyPendingEffects(start).board;
@@ -680,7 +684,7 @@ describe('a battle against a model server', () => {
     }
     const low = rested.reduce((best, s) => (s.y > best.y ? s : best));
     prediction.setActive(low);
-    prediction.lock(false);
+    prediction.lock(null);
   }
 
   // The server's rules are the engine's (the shared vectors keep them equal); this model adds

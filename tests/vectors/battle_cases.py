@@ -29,6 +29,9 @@ HOLEY = stacked(
     "GG.GG.GGGG",
 )
 TALL = Field.from_rows(["GGGG.GGGGG"] * 18 + ["IIII......", "G.GGGGGGGG"])  # reaches row 0
+# A column 40 rows high, hidden ones too: any garbage pushes it past the buffer's top.
+BRIM = Field.from_rows(["G........."] * 20, ["G........."] * 20)
+NEXT = Piece.T  # the piece in hand after a battle vector's lock (for a block out)
 TETRIS_READY = stacked("GG........", *["GGGGGGGGG."] * 4)
 
 
@@ -41,8 +44,10 @@ def _effect_case(name: str, field: Field, effect: Effect) -> Json:
     return {
         "name": name,
         "field": field.to_rows(),
+        "hidden": field.hidden_hex(),
         "effect": effect.to_wire(),
-        "after": {"field": result.field.to_rows(), "topped_out": result.topped_out},
+        "after": {"field": result.field.to_rows(), "hidden": result.field.hidden_hex(),
+                  "topped_out": result.topped_out},
     }
 
 
@@ -59,11 +64,19 @@ def effect_vectors() -> list[Json]:
                                                                           hole=5)),
         _effect_case("cancelled garbage changes nothing", STACK,
                      _effect(3, garbage, lines=0, hole=4)),
-        _effect_case("garbage pushes a tall stack out: top-out", TALL,
+        _effect_case("garbage pushes a tall stack into the hidden rows: no top-out", TALL,
                      _effect(1, garbage, lines=2, hole=3)),
+        _effect_case("garbage pushes a block past the 40-row buffer: garbage out", BRIM,
+                     _effect(1, garbage, lines=1, hole=3)),
         _effect_case("add_line", HOLEY, _effect(1, EffectKind.ADD_LINE, hole=6)),
-        _effect_case("add_line onto a full-height stack tops out", TALL,
+        _effect_case("add_line onto a full-height stack lifts it into the hidden rows", TALL,
                      _effect(1, EffectKind.ADD_LINE, hole=1)),
+        _effect_case("add_line onto a 40-row column: garbage out", BRIM,
+                     _effect(1, EffectKind.ADD_LINE, hole=1)),
+        _effect_case("clear_line brings a hidden block down", BRIM,
+                     _effect(1, EffectKind.CLEAR_LINE)),
+        _effect_case("gravity acts on the hidden rows too", Field.from_rows(
+            ["." * 10] * 20, ["..G.......", "GG........"]), _effect(1, EffectKind.GRAVITY)),
         _effect_case("clear_line", STACK, _effect(1, EffectKind.CLEAR_LINE)),
         _effect_case("clear_line on an empty field", Field.empty(),
                      _effect(1, EffectKind.CLEAR_LINE)),
@@ -85,20 +98,20 @@ def effect_vectors() -> list[Json]:
 
 
 class _Sequence:
-    """The one piece a battle vector locks, as piece 0 of a sequence."""
+    """The one piece a battle vector locks, as piece 0 of a sequence, then NEXT."""
 
     def __init__(self, piece: Piece) -> None:
         self.piece = piece
 
     def __getitem__(self, index: int) -> Piece:
-        assert index == 0
-        return self.piece
+        assert index in (0, 1)
+        return self.piece if index == 0 else NEXT
 
 
 def _find_lock(board: Board, fx: int, piece: Piece, lines: int) -> PieceState:
     """A state the server accepts on the field after the effects due, clearing ``lines``."""
     probe = Board(field=board.field, fx=board.fx, incoming=board.incoming)
-    probe.apply_effects(fx)
+    probe.apply_effects(fx, _Sequence(piece))  # type: ignore[arg-type]
     reach = reach_map(probe.field, piece)
     for state in sorted(reach, key=lambda s: (s.r, s.x, s.y)):
         if is_resting(probe.field, state) and probe.field.place(state)[1] == lines:
@@ -110,8 +123,9 @@ def _battle_case(name: str, board: Board, piece: Piece, fx: int, lines: int,
                  state: PieceState | None = None) -> Json:
     state = state or _find_lock(board, fx, piece, lines)
     before = {
-        "field": board.field.to_rows(), "combo": board.combo, "b2b": board.b2b,
-        "lines": board.lines, "score": board.score, "fx": board.fx,
+        "field": board.field.to_rows(), "hidden": board.field.hidden_hex(),
+        "combo": board.combo, "b2b": board.b2b, "lines": board.lines, "score": board.score,
+        "fx": board.fx,
         "incoming": [effect.to_wire() for effect in board.incoming],
     }
     lock = Lock(n=0, index=0, piece=piece, r=state.r, x=state.x, y=state.y, fx=fx)
@@ -122,9 +136,11 @@ def _battle_case(name: str, board: Board, piece: Piece, fx: int, lines: int,
     return {
         "name": name,
         "before": before,
-        "lock": {**state.to_json(), "spin": False, "fx": fx},
+        "lock": {**state.to_json(), "last": None, "fx": fx},
+        "hand": {"before": str(piece), "after": str(NEXT)},
         "after": {
-            "field": after.field.to_rows(), "combo": after.combo, "b2b": after.b2b,
+            "field": after.field.to_rows(), "hidden": after.field.hidden_hex(),
+            "combo": after.combo, "b2b": after.b2b,
             "lines": after.lines, "score": after.score, "fx": after.fx,
             "incoming": [effect.to_wire() for effect in after.incoming],
             "sent": result.sent,
@@ -132,6 +148,7 @@ def _battle_case(name: str, board: Board, piece: Piece, fx: int, lines: int,
             "score_delta": outcome.score if outcome else 0,
             "attack": outcome.attack if outcome else 0,
             "topped_out": result.topped_out,
+            "top_out": after.top_out and str(after.top_out),
         },
     }
 
@@ -167,8 +184,11 @@ def battle_vectors() -> list[Json]:
         _battle_case("a perfect clear cancels everything and sends the rest", Board(
             field=stacked(*["GGGGGGGGG."] * 4), incoming=(_effect(1, garbage, lines=6, hole=1),)),
             Piece.I, 0, 4),
-        _battle_case("garbage due before the lock tops the player out", Board(
-            field=TALL, incoming=(_effect(1, garbage, lines=3, hole=4),)), Piece.I, 1, 0,
+        _battle_case("garbage due before the lock pushes the stack into the spawn: block out",
+                     Board(field=TALL, incoming=(_effect(1, garbage, lines=3, hole=4),)),
+                     Piece.I, 1, 0, state=PieceState(Piece.I, 1, 2, -2)),
+        _battle_case("garbage due before the lock: garbage out", Board(
+            field=BRIM, incoming=(_effect(1, garbage, lines=1, hole=4),)), Piece.I, 1, 0,
             state=PieceState(Piece.I, 1, 2, -2)),
     ]
     return cases

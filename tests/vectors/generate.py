@@ -5,9 +5,13 @@ Run from the repository root, either way:
     .venv/bin/python -m tests.vectors.generate
     .venv/bin/python tests/vectors/generate.py
 
-It rewrites rng.json, bag.json, rotation.json and locks.json next to this file. The vectors are
-computed by ``server/``, never typed by hand; tests/test_vectors.py fails when a file is stale.
-Lock vectors come from tests/vectors/lock_cases.py.
+It rewrites the files of VECTOR_FILES next to this file. The vectors are computed by ``server/``,
+never typed by hand; tests/test_vectors.py fails when a file is stale. They prove only that the
+JavaScript rules agree with the Python ones. The exception is guideline.json: hand-written from
+public sources (each case cites its own), never generated and not in VECTOR_FILES; both suites
+play it (tests/test_guideline.py, tests/js/rules/guideline.test.js). Lock vectors come from
+tests/vectors/lock_cases.py, effect and battle vectors from tests/vectors/battle_cases.py, and
+constants.json holds the server's declarations that the page repeats.
 """
 
 import json
@@ -19,8 +23,11 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `tests.vectors` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from server import wire
+from server.rules import RULES_VERSION
 from server.rules.bag import PieceSequence
-from server.rules.field import HEIGHT, WIDTH, Field
+from server.rules.effects import MAX_POWERS, POWER_WEIGHTS, EffectKind
+from server.rules.field import HEIGHT, HIDDEN, WIDTH, Field
 from server.rules.movement import drop, move, reach_map, rotate, rotation_kick
 from server.rules.pieces import KICKS, ROTATIONS, Piece, PieceState
 from server.rules.rng import Mulberry32
@@ -38,7 +45,7 @@ from tests.vectors.lock_cases import (
 HERE = Path(__file__).resolve().parent
 RNG_SEEDS = (0, 1, 42, 0xDEADBEEF, 4294967295)
 BAG_SEEDS = (0, 1, 2, 7, 42, 1234567, 0xDEADBEEF, 4294967295)
-DIRECTIONS = {1: "cw", -1: "ccw"}
+DIRECTIONS = {1: "cw", -1: "ccw", 2: "180"}
 Json = Any
 
 
@@ -139,14 +146,15 @@ def _kick_cases() -> Iterator[Json]:
     # A field per (piece, turn, test) that blocks every earlier test: each SRS test gets used.
     for piece, r, direction in _turns():
         state = PieceState(piece, r, 3, 8)
-        for test in range(1, len(KICKS[piece][(0, 1)])):
+        tests = len(KICKS[piece][(r, (r + direction) % ROTATIONS)])
+        for test in range(1, tests):
             blocks = _blocks_before(state, direction, test)
             if blocks is None:
                 continue
             field = _field_with(blocks)
             kicked = rotation_kick(field, state, direction)
             assert kicked is not None and kicked[1] == test, (piece, r, direction, test)
-            name = f"{piece} {r} {DIRECTIONS[direction]} takes test {test + 1} of 5"
+            name = f"{piece} {r} {DIRECTIONS[direction]} takes test {test + 1} of {tests}"
             yield _rotation_case(name, field, state, direction)
 
 
@@ -205,6 +213,28 @@ def rotation_vectors() -> list[Json]:
     ]
 
 
+def constant_vectors() -> list[Json]:
+    # The server's declarations the page repeats (static/js/messages.js, static/js/rules/): the
+    # JavaScript test tests/js/constants.test.js holds the page to each one.
+    values: dict[str, Json] = {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "hidden": HIDDEN,
+        "rules_version": RULES_VERSION,
+        "pieces": [str(piece) for piece in Piece],
+        "effect_kinds": [str(kind) for kind in EffectKind],
+        "powers": [str(power) for power in POWER_WEIGHTS],  # the weighted table's order
+        "max_powers": MAX_POWERS,
+        "max_datagram": wire.MAX_DATAGRAM,
+        "max_locks": wire.MAX_LOCKS,
+        "preview": wire.PREVIEW,
+        "amplification": wire.AMPLIFICATION,
+        "max_waiting_per_address": wire.MAX_WAITING_PER_ADDRESS,
+        "name_pattern": wire.NAME_PATTERN,
+    }
+    return [{"name": name, "value": value} for name, value in values.items()]
+
+
 VECTOR_FILES: dict[str, Callable[[], list[Json]]] = {
     "rng.json": rng_vectors,
     "bag.json": bag_vectors,
@@ -212,6 +242,7 @@ VECTOR_FILES: dict[str, Callable[[], list[Json]]] = {
     "locks.json": lock_vectors,
     "effects.json": effect_vectors,
     "battle.json": battle_vectors,
+    "constants.json": constant_vectors,
 }
 
 

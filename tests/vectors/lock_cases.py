@@ -11,7 +11,7 @@ from typing import Any
 
 from server.rules.board import Placement, place_piece
 from server.rules.field import HEIGHT, WIDTH, Field
-from server.rules.movement import is_resting, reach_map, reachable_by_rotation
+from server.rules.movement import LastTurn, claim_for, is_resting, reach_map
 from server.rules.pieces import Piece, PieceState
 from server.rules.scoring import Spin, detect_spin
 
@@ -45,35 +45,42 @@ class Play:
     score: int = 0
 
     def lock(self, name: str, piece: Piece, want: Want, spin: bool = False) -> Placement:
-        """Lock the first accepted state (in (r, x, y) order) whose placement ``want`` likes."""
+        """Lock the first accepted state (in (r, x, y) order) whose placement ``want`` likes.
+        With ``spin`` the lock claims a last turn: the first one that ends there (claim_for),
+        else a clockwise test 1 that cannot have (and is ignored)."""
         reach = reach_map(self.field, piece)
         for state in sorted(reach, key=_order):
             if not is_resting(self.field, state):
                 continue
-            placement = self._place(state, spin)
+            last = (claim_for(self.field, state, reach) or UNVERIFIABLE) if spin else None
+            placement = self._place(state, last)
             if want(state, placement):
-                self._record(name, state, spin, placement)
+                self._record(name, state, last, placement)
                 return placement
         raise AssertionError(f"{name}: no accepted {piece} lock has the wanted effect")
 
-    def _place(self, state: PieceState, spin: bool) -> Placement:
-        return place_piece(self.field, state, spin, self.combo, self.b2b, self.lines)
+    def _place(self, state: PieceState, last: LastTurn | None) -> Placement:
+        return place_piece(self.field, state, last, self.combo, self.b2b, self.lines)
 
-    def _record(self, name: str, state: PieceState, spin: bool, placement: Placement) -> None:
+    def _record(
+        self, name: str, state: PieceState, last: LastTurn | None, placement: Placement
+    ) -> None:
         assert all("." in row for row in self.field.all_rows()), f"{name}: a full row before"
         outcome = placement.outcome
-        before = {"field": self.field.to_rows(), "combo": self.combo, "b2b": self.b2b,
-                  "lines": self.lines, "score": self.score}  # fmt: skip
+        before = {"field": self.field.to_rows(), "hidden": self.field.hidden_hex(),
+                  "combo": self.combo, "b2b": self.b2b, "lines": self.lines,
+                  "score": self.score}  # fmt: skip
         self.field, self.combo, self.b2b = placement.field, outcome.combo, outcome.b2b
         self.lines += outcome.lines
         self.score += outcome.score
         self.vectors.append({
             "name": name,
             "before": before,
-            "lock": {**state.to_json(), "spin": spin},
+            "lock": {**state.to_json(), "last": last and last.to_json()},
             "after": {
-                "field": self.field.to_rows(), "combo": self.combo, "b2b": self.b2b,
-                "lines": self.lines, "score": self.score, "lines_cleared": outcome.lines,
+                "field": self.field.to_rows(), "hidden": self.field.hidden_hex(),
+                "combo": self.combo, "b2b": self.b2b, "lines": self.lines,
+                "score": self.score, "lines_cleared": outcome.lines,
                 "spin": str(outcome.spin), "score_delta": outcome.score,
                 "attack": outcome.attack, "perfect_clear": outcome.perfect_clear,
                 "topped_out": placement.topped_out,
@@ -99,11 +106,17 @@ def at(r: int, x: int) -> Want:
 
 
 def tops_out(partly_visible: bool) -> Want:
+    """A lock out (nothing visible) when not ``partly_visible``; else a lock partly in the
+    hidden rows, which plays on (docs/rules.md "Top-out")."""
     def want(state: PieceState, placement: Placement) -> bool:
         visible = any(y >= 0 for _, y in state.cells())
-        return placement.topped_out and visible is partly_visible
+        hidden = any(y < 0 for _, y in state.cells())
+        return hidden and visible is partly_visible and placement.topped_out is not visible
 
     return want
+
+
+UNVERIFIABLE = LastTurn(1, 0)  # a claim for a lock no turn explains
 
 
 def _plain_drops(out: list[Json]) -> None:
@@ -124,6 +137,7 @@ TSD_NO_CLEAR = ("GG........", "G...GGGGG.", "GG.GGGGGG.")
 TST_RIGHT = ("GG........", "G.........", "G.GGGGGGGG", "G..GGGGGGG", "G.GGGGGGGG")
 TST_LEFT = ("..G.......", "..........", "GG.GGGGGGG", "G..GGGGGGG", "GG.GGGGGGG")
 MINI = (".GGGGGGGG.",)
+NEO = ("GGGG......", "GG........", "GGG.......", "GGG..GGGGG", "GGG.GGGGGG")
 
 
 def _line_clears(out: list[Json]) -> None:
@@ -148,6 +162,7 @@ def _spins(out: list[Json]) -> None:
         ("T-spin triple, kicked in from the right", TST_LEFT, clears(3, Spin.TSPIN)),
         ("mini T-spin zero", MINI, clears(0, Spin.MINI)),
         ("mini T-spin single", TSD, clears(1, Spin.MINI)),
+        ("mini T-spin double (Neo)", NEO, clears(2, Spin.MINI)),
         ("the T-spin double slot without a spin claim", TSD, clears(2)),
     ]
     for b2b in (False, True):
@@ -190,9 +205,13 @@ def _perfect_clears(out: list[Json]) -> None:
 def _top_outs(out: list[Json]) -> None:
     stack = ["GGGG.GGGGG"] * (HEIGHT - 1)
     play = Play(out, Field.from_rows(["." * WIDTH, *stack]), score=900)
-    play.lock("an I standing on a full-height stack tops out", Piece.I, tops_out(True))
+    play.lock("an I standing on a full-height stack, partly hidden, plays on", Piece.I,
+              tops_out(True))
     play = Play(out, Field.from_rows(["....GG....", *["....G....."] * (HEIGHT - 1)]), combo=2)
-    play.lock("a T resting on the top row tops out and ends the combo", Piece.T, tops_out(False))
+    play.lock("a T on the top row, partly hidden, plays on and ends the combo", Piece.T,
+              tops_out(True))
+    play = Play(out, Field.from_rows(["....GG....", *["....G....."] * (HEIGHT - 1)]), combo=2)
+    play.lock("a T locked wholly in the hidden rows is a lock out", Piece.T, tops_out(False))
     bottom = ["GGGGGGGGG."] * 3 + ["G.GGGGGGGG"] + ["G.GGGGGGG."] * (HEIGHT - 4)
     play = Play(out, Field.from_rows(bottom))
     play.lock(
@@ -207,8 +226,8 @@ def _claims_checked(out: list[Json]) -> None:
     field = stacked("..G.......", ".G........")
     state = PieceState(Piece.T, 1, -1, 17)
     reach = reach_map(field, Piece.T)
-    assert state in reach and not reachable_by_rotation(field, state, reach)
-    assert detect_spin(field, state, True) is Spin.MINI
+    assert state in reach and claim_for(field, state, reach) is None
+    assert detect_spin(field, state, UNVERIFIABLE) is Spin.MINI
     Play(out, field).lock(
         "a spin claim no rotation can justify is ignored",
         Piece.T,

@@ -1,0 +1,155 @@
+"""Capacity: how many matches each server holds clean, stepping N up, under one generator.
+
+Every step gets a fresh server process on core 0 (so a step measures exactly N matches) and the
+generator, this process, on core 1. A server's ladder stops at its first unclean step; an unclean
+step is run three times and counts clean on a majority (the machine is shared and noisy), and the
+largest clean step is run three times for the medians reported.
+"""
+
+from __future__ import annotations
+
+import resource
+import select
+import socket
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bench import processes
+from bench.loadgen import Load, Mode, Player, Tally, make_players, run_step
+from bench.processes import Process
+from bench.results import StepResult, summarise
+from bench.script import LockScript
+from bench.transports import UdpTransport, WsTransport
+
+WS_PER_SOURCE = 4  # WebSockets per client address: under the bridge's per-address cap
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server under test: how to start it, and how players reach it."""
+
+    name: str
+    start: Callable[[], Process]
+    mode: Mode
+    websocket: bool = False
+
+
+@dataclass
+class Ladder:
+    target: Target
+    steps: dict[int, list[StepResult]] = field(default_factory=dict)
+    capacity: int = 0  # the largest clean N
+    capped: bool = False  # the top step was clean, or the generator ran out first: "at least"
+
+    @property
+    def at_capacity(self) -> list[StepResult]:
+        return self.steps.get(self.capacity, [])
+
+    def label(self) -> str:
+        return f"{'≥ ' if self.capped else ''}{self.capacity}"
+
+
+def raise_fd_limit() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _source(k: int) -> str:
+    """Client address for WebSocket k: 127.1.x.y, WS_PER_SOURCE to each."""
+    host = k // WS_PER_SOURCE
+    return f"127.1.{host // 250}.{host % 250 + 1}"
+
+
+def run_once(target: Target, matches: int, load: Load, script: LockScript) -> StepResult:
+    tally = Tally()
+    players = make_players(matches, script, target.mode, seed=matches, tally=tally)
+    poller = select.epoll()
+    process = target.start()
+    try:
+        _attach(players, target, process, poller)
+        probe = lambda: (process.cpu(), processes.rcvbuf_errors())  # noqa: E731
+        run_step(players, Load(**{**load.__dict__, "matches": matches}), tally, poller, probe)
+    except (ConnectionError, OSError) as exc:
+        tally.errors[f"{type(exc).__name__}: {exc}"] = 1
+    finally:
+        for player in players:
+            if player.link is not None:
+                player.link.close()
+        poller.close()
+        process.stop()
+    return summarise(target.name, matches, tally)
+
+
+def _attach(players: list[Player], target: Target, process: Process,
+            poller: select.epoll) -> None:
+    for k, player in enumerate(players):
+        if target.websocket:
+            player.link = WsTransport(process.address, "/ws", _source(k), poller)
+        else:
+            player.link = UdpTransport(process.address, poller)
+
+
+def measure(target: Target, matches: int, load: Load, script: LockScript, runs: int,
+            report: Callable[[str], None]) -> list[StepResult]:
+    results = []
+    for _ in range(runs):
+        result = run_once(target, matches, load, script)
+        report(result.row())
+        results.append(result)
+    return results
+
+
+def majority_clean(results: list[StepResult]) -> bool:
+    return sum(result.clean for result in results) * 2 > len(results)
+
+
+def climb(target: Target, ladder_steps: list[int], load: Load, script: LockScript,
+          repeats: int, report: Callable[[str], None]) -> Ladder:
+    """Step N up until the first unclean step (repeated: a majority decides)."""
+    ladder = Ladder(target)
+    for matches in ladder_steps:
+        results = measure(target, matches, load, script, 1, report)
+        if not results[0].clean and repeats > 1:
+            results += measure(target, matches, load, script, repeats - 1, report)
+        ladder.steps[matches] = results
+        if any(result.generator_bound for result in results):
+            ladder.capped = True  # the generator, not the server, was the limit
+            if majority_clean(results):
+                ladder.capacity = matches
+            break
+        if not majority_clean(results):
+            break
+        ladder.capacity = matches
+    else:
+        ladder.capped = True
+    if ladder.capacity and repeats > 1 and len(ladder.at_capacity) < repeats:
+        runs = ladder.at_capacity + measure(target, ladder.capacity, load, script,
+                                            repeats - len(ladder.at_capacity), report)
+        ladder.steps[ladder.capacity] = runs
+        if not majority_clean(runs):  # its repeats say no: the step below is the capacity
+            below = [n for n in ladder.steps if n < ladder.capacity]
+            ladder.capacity, ladder.capped = (max(below) if below else 0), False
+    return ladder
+
+
+def bare_round_trip(count: int = 500) -> tuple[float, float]:
+    """p50 and p99 of one socket's ping-pong with the plain UDPServer echo, nothing else
+    running: the loopback round trip every other figure is compared with."""
+    with processes.echo_server("udp-plain").start() as echo:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect(echo.address)
+        sock.settimeout(1)
+        payload = b"x" * 700  # a game_flux request's size
+        samples = []
+        try:
+            for _ in range(count):
+                start = time.perf_counter()
+                sock.send(payload)
+                sock.recv(65536)
+                samples.append(time.perf_counter() - start)
+        finally:
+            sock.close()
+    samples.sort()
+    return statistics.median(samples), samples[int(0.99 * len(samples))]

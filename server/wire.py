@@ -1,0 +1,73 @@
+"""The wire's constants, each declared once (docs/protocol.md): size limits, the patterns of
+names and tokens, the error reasons, and the defaults of the server and its command line.
+
+The protocol, the service, the bridge and the CLI read them from here; nothing else repeats them.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+# -- sizes --------------------------------------------------------------------------------------
+
+MAX_DATAGRAM: Final = 1200  # payload bytes either way: a conservative MTU, no IP fragmentation
+MAX_LOCKS: Final = 16  # per request; clients send at most 8 unacknowledged locks
+MAX_TIMESTAMP: Final = 2**53  # JavaScript's safe integers: anything larger is not a real clock
+PREVIEW: Final = 14  # pieces in next_block: the piece in hand and 13 to come
+SHORT_PREVIEW: Final = 7  # next_block when a full one would not fit
+
+CLIENT_COMMANDS: Final = frozenset({"connect", "game_flux", "leave"})
+
+# -- patterns (regular expressions, matched whole) ----------------------------------------------
+
+NAME_PATTERN: Final = r"[A-Za-z0-9_ .-]{1,16}"  # ASCII: 16 characters are 16 bytes
+GAME_NAME_PATTERN: Final = r"[A-Za-z0-9_-]{1,64}"
+TOKEN_PATTERN: Final = r"[A-Za-z0-9_-]{1,64}"  # seat tokens and address cookies
+# A client's own secret for its seat (connect's `key`): at least 96 random bits, base64url.
+KEY_PATTERN: Final = r"[A-Za-z0-9_-]{16,64}"
+
+
+class Reason(enum.StrEnum):
+    """Every `reason` of an `error` reply (the table in docs/protocol.md "Errors")."""
+
+    TOO_LARGE = "too_large"
+    BAD_JSON = "bad_json"
+    NOT_OBJECT = "not_object"
+    UNKNOWN_COMMAND = "unknown_command"
+    BAD_FIELD = "bad_field"
+    BAD_NAME = "bad_name"
+    UNKNOWN_GAME = "unknown_game"
+    GAME_FULL = "game_full"
+    NAME_TAKEN = "name_taken"
+    NOT_IN_GAME = "not_in_game"
+    BAD_TOKEN = "bad_token"
+    SERVER_FULL = "server_full"
+    TOO_MANY_WAITING = "too_many_waiting"
+    TOO_MANY_MATCHES = "too_many_matches"  # the address holds its share of matches already
+    RATE_LIMITED = "rate_limited"  # the bridge's own: frames over its per-WebSocket rate
+
+
+# -- defaults (ServerSettings, MatchSettings, GuardSettings and the CLI read these) -------------
+
+SERVER_HOST: Final = "127.0.0.1"
+SERVER_PORT: Final = 9999
+BRIDGE_PORT: Final = 8080
+MATCH_SECONDS: Final = 180.0
+DISCONNECT_SECONDS: Final = 10.0  # silence that loses a running match
+LINGER_SECONDS: Final = 60.0  # how long an ended match keeps answering with game_end
+EFFECT_GRACE_SECONDS: Final = 5.0  # an effect not taken at a lock by then is applied anyway
+DATAGRAMS_PER_SECOND: Final = 100.0  # per source address, sustained; bursts of twice that
+AMPLIFICATION: Final = 3  # RFC 9000 §8.1: at most 3x the bytes received until validated
+MAX_PEERS: Final = 65_536  # addresses the guard remembers
+MAX_MATCHES: Final = 10_000  # waiting and running together
+MAX_WAITING_PER_ADDRESS: Final = 4
+# Matches (waiting, running or lingering) one untrusted IP (an IPv6 /64) may hold at once.
+MAX_MATCHES_PER_ADDRESS: Final = 16
+# Source networks that count as proven: nobody off this host can send from loopback.
+TRUSTED_NETWORKS: Final = "127.0.0.0/8,::1/128"
+# Threads serving the queue behind the UDP socket (0: the reading thread serves each datagram
+# itself, about 15% less CPU on 2 cores but a less steady p99; 2 had the steadiest p99).
+WORKERS: Final = 2
+QUEUED_DATAGRAMS: Final = 256  # datagrams waiting for a worker; beyond that they are dropped
+TICK_SECONDS: Final = 0.05  # how often the timer thread looks for due deadlines

@@ -1,0 +1,47 @@
+"""The capacity bench's load generator speaks the protocol: against a real server, with a few
+matches for a few seconds, every scripted lock is judged, accepted and acknowledged, and the
+opponent sees it. Correctness only: no speed is asserted (that is `make bench`)."""
+
+from __future__ import annotations
+
+import select
+
+from bench.loadgen import Load, Mode, Tally, make_players, run_step
+from bench.script import build_script
+from bench.transports import UdpTransport
+from server.rules.bag import PieceSequence
+from server.udp import ServerSettings, start_server
+
+SEED = 2
+
+
+def test_the_script_is_legal_and_sends_no_attack():
+    script = build_script(SEED, 30)
+    sequence = PieceSequence(SEED)
+    assert [lock.wire["n"] for lock in script.locks] == list(range(30))
+    assert all(lock.wire["piece"] == str(sequence[lock.wire["i"]]) for lock in script.locks)
+    assert script.pieces == tuple(str(sequence[i]) for i in range(14))
+
+
+def test_scripted_matches_are_judged_and_acknowledged():
+    script = build_script(SEED, 20)
+    tally = Tally()
+    players = make_players(3, script, Mode.GAME, seed=1, tally=tally)
+    poller = select.epoll()
+    with start_server(ServerSettings(port=0, match_seed=SEED)) as running:
+        try:
+            for player in players:
+                player.link = UdpTransport(running.address, poller)
+            run_step(players, Load(3, warmup=0.5, window=2.0, drain=0.5, setup_seconds=10),
+                     tally, poller)
+        finally:
+            for player in players:
+                player.link.close()
+            poller.close()
+    assert tally.started == len(players) and tally.wrong_pieces == 0
+    assert tally.rejected == set() and tally.errors == {} and tally.ended == 0
+    assert tally.sent > 0 and tally.answered == tally.sent, "every request got its answer"
+    for player in players:
+        assert player.made >= 4 and player.ack == player.made, "every lock acknowledged"
+        assert player.opponent_seen == player.rival.made, "the opponent saw every lock"
+    assert len(tally.views) > 0

@@ -16,7 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench import micro, processes
-from bench.capacity import Ladder, Target, bare_round_trip, climb, measure, raise_fd_limit
+from bench.capacity import (
+    Ladder,
+    Target,
+    bare_round_trip,
+    climb,
+    measure,
+    raise_fd_limit,
+    watched_round_trip,
+)
 from bench.loadgen import Load, Mode
 from bench.results import median_of, ms, us
 from bench.script import build_script
@@ -127,6 +135,16 @@ def bridge_section(plan: Plan, seed: int, script) -> None:
         "[bar p50 <= 0.50 ms]")
 
 
+def watchers_section(script) -> None:
+    """What spectators cost the players: the same matches, none watched, then 16 each."""
+    say("\n== Spectators: the players' round trip, 8 matches, a lock every 25 ms each ==")
+    alone = watched_round_trip(SEED, script, watchers=0)
+    watched = watched_round_trip(SEED, script, watchers=16)
+    say(f"  no watchers:          p50 {ms(alone[0])}, p99 {ms(alone[1])}")
+    say(f"  16 watchers a match:  p50 {ms(watched[0])}, p99 {ms(watched[1])}   "
+        f"p50 ratio {ratio(watched[0], alone[0])}")
+
+
 def micro_section() -> None:
     say("\n== Rules and memory ==")
     judge, codec = micro.bench_lock()
@@ -161,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"p99 {ms(bare[1])}")
     if "udp" in sections:
         capacity_section(plan, SEED, script, bare)
+        watchers_section(script)
     if "bridge" in sections:
         bridge_section(plan, SEED, script)
     if "micro" in sections:

@@ -8,6 +8,7 @@ largest clean step is run three times for the medians reported.
 
 from __future__ import annotations
 
+import json
 import resource
 import select
 import socket
@@ -151,5 +152,76 @@ def bare_round_trip(count: int = 500) -> tuple[float, float]:
                 samples.append(time.perf_counter() - start)
         finally:
             sock.close()
+    samples.sort()
+    return statistics.median(samples), samples[int(0.99 * len(samples))]
+
+
+def watched_round_trip(seed: int, script: LockScript, watchers: int, matches: int = 8,
+                       rounds: int = 60) -> tuple[float, float]:
+    """p50 and p99 of the players' round trip (a lock sent -> its direct answer) in `matches`
+    matches with `watchers` spectators each, on a fresh server (docs/protocol.md "Spectators").
+    Every lock changes a field, so each match's feed pushes to its spectators at its full rate
+    (about 10 a second) while the players are measured."""
+
+    def channel() -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect(server.address)
+        sock.settimeout(2)
+        return sock
+
+    def ask(sock: socket.socket, message: dict, want: Callable[[dict], bool]) -> dict:
+        sock.send(json.dumps(message).encode())
+        while True:
+            reply = json.loads(sock.recv(65536))
+            if want(reply):
+                return reply
+
+    def drain(sock: socket.socket) -> None:
+        sock.setblocking(False)
+        try:
+            while True:
+                sock.recv(65536)
+        except BlockingIOError:
+            pass
+        finally:
+            sock.settimeout(2)
+
+    rounds = min(rounds, len(script))
+    with processes.game_server(seed).start() as server:
+        players: list[tuple[socket.socket, dict]] = []
+        others: list[socket.socket] = []
+        for k in range(matches):
+            alice, bob = channel(), channel()
+            ask(alice, {"command": "connect", "self": f"a{k}", "opponent": f"b{k}"},
+                lambda r: r["command"] == "waiting")
+            ask(bob, {"command": "connect", "self": f"b{k}", "opponent": f"a{k}"},
+                lambda r: r["command"] == "game_start")
+            start = json.loads(alice.recv(65536))
+            players.append((alice, start))
+            others.append(bob)
+            for _ in range(watchers):
+                spectator = channel()
+                ask(spectator, {"command": "watch", "timestamp": 1,
+                                "game_name": start["game_name"]},
+                    lambda r: r["command"] == "spectate")
+                others.append(spectator)
+        samples = []
+        stamp = int(time.time() * 1000)
+        try:
+            for n in range(rounds):
+                for alice, start in players:
+                    stamp += 1
+                    flux = {"command": "game_flux", "timestamp": stamp,
+                            "game_name": start["game_name"], "token": start["token"],
+                            "locks": [script.locks[n].wire]}
+                    sent = time.perf_counter()
+                    ask(alice, flux, lambda r, ts=stamp: r.get("echo") == ts)
+                    samples.append(time.perf_counter() - sent)
+                for sock in others:
+                    drain(sock)
+                time.sleep(0.025)
+        finally:
+            for sock in [p for p, _ in players] + others:
+                sock.close()
     samples.sort()
     return statistics.median(samples), samples[int(0.99 * len(samples))]

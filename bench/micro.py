@@ -2,8 +2,8 @@
 
 - lock: judging one lock (reachability search included) against one stdlib json decode+encode of
   a 1 KB game state, the cost NETWORK-NOTES puts at ~64 µs.
-- memory: a running match (two played boards, history and all) against the bytes of one encoded
-  game_flux reply; the bar is under 16 KiB a match.
+- memory: a running match (two played boards, its replay being recorded and all) against the
+  bytes of one encoded game_flux reply; the bar is under 16 KiB a match.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from server import replies
 from server.lobby import Lobby, LobbySettings
-from server.protocol import encode_reply
+from server.protocol import Flux, encode_reply
 from server.rules.bag import PieceSequence
 from server.rules.board import Board, Lock
 from tests.bots import Bot
@@ -71,9 +71,10 @@ def bench_memory() -> tuple[float, float]:
     plays = []
     for seed in range(count):
         sequence = PieceSequence(seed)
-        bot = Bot(known={i: str(sequence[i]) for i in range(pieces)})
+        # the lock of piece i is judged with piece i + 1 (a block out): one more known
+        bot = Bot(known={i: str(sequence[i]) for i in range(pieces + 1)})
         plays.append([bot.next_lock() for _ in range(pieces)])
-    lobby = Lobby(LobbySettings(), random.Random(1))
+    lobby = Lobby(LobbySettings(max_matches_per_address=count), random.Random(1))
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for k, play in enumerate(plays):
@@ -81,10 +82,13 @@ def bench_memory() -> tuple[float, float]:
         match.sequence = PieceSequence(k)
         match.connect("alice", ("127.0.0.1", k), None, lobby.new_token(), 0)
         match.connect("bob", ("127.0.0.1", k + 10_000), None, lobby.new_token(), 0)
-        for seat in match.seats:
-            for wire in play:
-                seat.board.apply_lock(Lock(wire["n"], wire["i"], match.sequence[wire["i"]],
-                                           wire["r"], wire["x"], wire["y"]), match.sequence)
+        for seat in match.seats:  # through the match, so its replay records every lock
+            for stamp, wire in enumerate(play):
+                lock = Lock(wire["n"], wire["i"], match.sequence[wire["i"]], wire["r"],
+                            wire["x"], wire["y"])
+                match.handle_flux(seat, Flux(stamp, match.game_name, seat.token, (lock,), None,
+                                             None), 0, seat.address)
+            assert seat.board.locks_applied == pieces
     per_match = (tracemalloc.get_traced_memory()[0] - before) / count
     tracemalloc.stop()
     reply = replies.game_flux(match, match.seats[0], 0)

@@ -141,6 +141,8 @@ def game_server(seed: int, thread_per_datagram: bool = False) -> Process:
     """`block-attack server`, every match dealing the pieces of `seed`."""
     flags = server_flags()
     extra = ["--thread-per-datagram"] if thread_per_datagram else []
+    if "--countdown-seconds" in flags:  # the scripted players lock from the first reply on
+        extra += ["--countdown-seconds", "0"]
     if "--seed" in flags:
         command = python("-m", "block_attack", "server", "--port", "0", "--seed", str(seed),
                          *extra)

@@ -1,25 +1,35 @@
-"""`block-attack`: the one command, with subcommands `server`, `bridge` and `play`."""
+"""`block-attack`: the one command, with subcommands `server`, `bridge`, `play` and `replay`."""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import dataclasses
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
+from block_attack import cluster, logs, replay_cli
+from block_attack.bridge_limits import add_bridge_limit_flags, bridge_limit_settings
+from block_attack.environment import EnvironmentParser
 from server.guard import Network, parse_networks
 from server.rules.effects import MAX_POWERS, POWERS, EffectKind
-from server.udp import ServerSettings, start_server
+from server.udp import RunningServer, ServerSettings, start_server
 from server.wire import (
     BRIDGE_PORT,
+    CLOSED_GRACE_SECONDS,
+    COUNTDOWN_SECONDS,
     DATAGRAMS_PER_SECOND,
     DISCONNECT_SECONDS,
     EFFECT_GRACE_SECONDS,
     MATCH_SECONDS,
     MAX_MATCHES,
+    MAX_MATCHES_PER_ADDRESS,
+    MAX_WATCHERS,
+    MAX_WATCHERS_PER_MATCH,
+    REMATCH_SECONDS,
     SERVER_HOST,
+    SERVER_LOST_SECONDS,
     SERVER_PORT,
     TRUSTED_NETWORKS,
     WORKERS,
@@ -45,6 +55,15 @@ def _powers(value: str) -> tuple[EffectKind, ...]:
     if len(names) > MAX_POWERS:
         raise argparse.ArgumentTypeError(f"at most {MAX_POWERS} powers")
     return tuple(EffectKind(name) for name in names)
+
+
+def _seconds_or_zero(value: str) -> float:
+    return 0.0 if value.strip() in ("0", "0.0") else _positive(value)
+
+
+def _whole(value: str) -> int:
+    """A count that may be 0 (0 turns the thing off)."""
+    return 0 if value.strip() == "0" else _count(value)
 
 
 def _count(value: str) -> int:
@@ -112,6 +131,20 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
     parser.add_argument("--disconnect-seconds", type=_positive, default=DISCONNECT_SECONDS,
                         help="silence after which a player loses by disconnect "
                              f"(default {DISCONNECT_SECONDS:g})")
+    parser.add_argument("--countdown-seconds", type=_seconds_or_zero, default=COUNTDOWN_SECONDS,
+                        help="from pairing to the first piece; locks before are refused "
+                             f"(0: none; default {COUNTDOWN_SECONDS:g})")
+    parser.add_argument("--closed-grace-seconds", type=_positive, default=CLOSED_GRACE_SECONDS,
+                        help="a closed tab's seat waits this long for a reload, then the match "
+                             f"ends with forfeit (default {CLOSED_GRACE_SECONDS:g})")
+    parser.add_argument("--rematch-seconds", type=_positive, default=REMATCH_SECONDS,
+                        help="a rematch asked and not answered by then expires "
+                             f"(default {REMATCH_SECONDS:g})")
+    parser.add_argument("--max-watchers-per-match", type=_whole, default=MAX_WATCHERS_PER_MATCH,
+                        help="spectators of one match at once (0: no watching; default "
+                             f"{MAX_WATCHERS_PER_MATCH})")
+    parser.add_argument("--max-watchers", type=_whole, default=MAX_WATCHERS,
+                        help=f"spectators of all matches together (default {MAX_WATCHERS})")
     parser.add_argument("--effect-grace-seconds", type=_positive, default=EFFECT_GRACE_SECONDS,
                         help="an effect a player has not taken at a lock by then is applied "
                              f"anyway (default {EFFECT_GRACE_SECONDS:g})")
@@ -124,6 +157,11 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
                              f"(default {DATAGRAMS_PER_SECOND:g})")
     parser.add_argument("--max-matches", type=_count, default=MAX_MATCHES,
                         help=f"waiting and running matches held at once (default {MAX_MATCHES})")
+    parser.add_argument("--max-matches-per-address", type=_count,
+                        default=MAX_MATCHES_PER_ADDRESS,
+                        help="matches one IP (an IPv6 /64) may hold at once, waiting, running or "
+                             "just ended; the trusted networks (the bridge) are exempt "
+                             f"(default {MAX_MATCHES_PER_ADDRESS})")
     parser.add_argument("--seat-by-address", action="store_true",
                         help="accept game_flux/leave without a token, finding the seat by source "
                              "address (plain seed clients; anyone who can spoof it can play it)")
@@ -141,10 +179,25 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
     parser.add_argument("--thread-per-datagram", action="store_true",
                         help="socketserver's stock ThreadingMixIn instead of the workers: a "
                              "thread started per datagram (slower; for comparison)")
+    parser.add_argument("--metrics-port", type=_port, default=None,
+                        help="serve Prometheus /metrics, /readyz and /livez over HTTP on this "
+                             "port (0 picks a free one; default off)")
+    parser.add_argument("--metrics-host", default=SERVER_HOST,
+                        help=f"address the metrics port binds (default {SERVER_HOST})")
+    replay_cli.add_replay_flags(parser)
+
+
+def _add_log_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-format", choices=logs.FORMATS, default="plain",
+                        help="plain lines, or one JSON object per line (default plain)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="block-attack", description=__doc__)
+    parser = EnvironmentParser(prog="block-attack", description=__doc__,
+                               epilog="Every flag can also be set from the environment: "
+                                      "--match-seconds 90 as BLOCK_ATTACK_MATCH_SECONDS=90, "
+                                      "--trust-proxy as BLOCK_ATTACK_TRUST_PROXY=1. A flag on "
+                                      "the command line wins.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -152,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--host", default=SERVER_HOST,
                         help=f"address to bind (default {SERVER_HOST})")
     _add_server_flags(server, udp_port=SERVER_PORT, port_flag="--port")
+    cluster.add_node_flags(server)
+    _add_log_flags(server)
 
     bridge = commands.add_parser("bridge", help="run the browser bridge (HTTP + WebSocket)")
     bridge.add_argument("--host", default=SERVER_HOST,
@@ -161,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     bridge.add_argument("--server", type=_host_port, default=(SERVER_HOST, SERVER_PORT),
                         help=f"the UDP server, HOST:PORT (default {SERVER_HOST}:{SERVER_PORT})")
     _add_bridge_flags(bridge)
+    cluster.add_bridge_directory_flags(bridge)
+    _add_log_flags(bridge)
 
     play = commands.add_parser("play", help="run the server and the bridge together, locally")
     play.add_argument("--host", default=SERVER_HOST,
@@ -169,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"HTTP port (default {BRIDGE_PORT})")
     _add_server_flags(play, udp_port=0, port_flag="--udp-port")
     _add_bridge_flags(play)
+    _add_log_flags(play)
+    replay_cli.add_replay_command(commands)
     return parser
 
 
@@ -180,6 +239,9 @@ def _add_bridge_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-url", default=None,
                         help="the site's public URL for share links, e.g. "
                              "https://example.com/blockattack/ (default: from each request)")
+    parser.add_argument("--metrics", action="store_true",
+                        help="serve Prometheus metrics at <base-path>metrics (default off)")
+    add_bridge_limit_flags(parser)
 
 
 def _server_settings(args: argparse.Namespace) -> ServerSettings:
@@ -191,34 +253,60 @@ def _server_settings(args: argparse.Namespace) -> ServerSettings:
         starting_powers=args.starting_powers,
         datagrams_per_second=args.max_datagrams_per_second,
         effect_grace_seconds=args.effect_grace_seconds,
+        countdown_seconds=args.countdown_seconds,
+        closed_grace_seconds=args.closed_grace_seconds,
+        rematch_seconds=args.rematch_seconds,
+        max_watchers_per_match=args.max_watchers_per_match,
+        max_watchers=args.max_watchers,
         max_matches=args.max_matches,
+        max_matches_per_address=args.max_matches_per_address,
         require_token=not args.seat_by_address,
         trusted_networks=args.trusted_networks,
         match_seed=args.seed,
         workers=args.workers,
         thread_per_datagram=args.thread_per_datagram,
+        metrics_host=args.metrics_host,
+        metrics_port=args.metrics_port,
+        **replay_cli.replay_settings(args),
     )
 
 
-def _wait_for_signal() -> None:
-    stop = threading.Event()
+def _serve_until_signal(running: RunningServer, drain_seconds: float) -> None:
+    """SIGTERM drains: no new match, up to `drain_seconds` for the running ones to end, then
+    `server_shutdown` for the rest. SIGINT (Ctrl-C) ends them at once. A second signal cuts a
+    drain short."""
+    received: list[int] = []
+    signalled = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        signalled.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.5):
+        signal.signal(signum, on_signal)
+    while not signalled.wait(0.5):
         pass
+    signalled.clear()  # from here on, a signal interrupts the drain
+    running.drain(drain_seconds if received[0] == signal.SIGTERM else 0.0, signalled)
 
 
 def run_server(args: argparse.Namespace) -> int:
     try:
-        running = start_server(_server_settings(args))
+        settings = dataclasses.replace(_server_settings(args), **cluster.node_settings(args))
+    except ValueError as exc:
+        print(f"block-attack: {exc}", file=sys.stderr)
+        return 2
+    try:
+        running = start_server(settings)
     except OSError as exc:
         print(f"block-attack: cannot listen on udp {args.host}:{args.udp_port}: {exc}",
               file=sys.stderr)
         return 1
     host, port = running.address
     print(f"listening on udp://{_format_host(host)}:{port}", flush=True)
+    _print_metrics(running)
     with running:
-        _wait_for_signal()
+        _serve_until_signal(running, settings.drain_seconds)
     print("stopped", flush=True)
     return 0
 
@@ -234,6 +322,11 @@ def _run_bridge(args: argparse.Namespace, server: tuple[str, int], banner: str) 
             base_path=args.base_path,
             trust_proxy=args.trust_proxy,
             public_url=args.public_url,
+            metrics=args.metrics,
+            **bridge_limit_settings(args),
+            # `play` has its own server: only `bridge` takes these
+            directory=vars(args).get("directory"),
+            server_lost_seconds=vars(args).get("server_lost_seconds", SERVER_LOST_SECONDS),
         )
     except ValueError as exc:
         print(f"block-attack: {exc}", file=sys.stderr)
@@ -256,7 +349,14 @@ def run_play(args: argparse.Namespace) -> int:
     with running:
         host, port = running.address
         print(f"udp server on udp://{_format_host(host)}:{port}", flush=True)
+        _print_metrics(running)
         return _run_bridge(args, (host, port), "open")
+
+
+def _print_metrics(running: RunningServer) -> None:
+    if running.metrics_address is not None:
+        host, port = running.metrics_address
+        print(f"metrics on http://{_format_host(host)}:{port}/metrics", flush=True)
 
 
 def _format_host(host: str) -> str:
@@ -265,10 +365,9 @@ def _format_host(host: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if args.command == "replay":
+        return replay_cli.run_replay(args)
+    logs.configure(verbose=args.verbose, log_format=args.log_format)
     if args.command == "server":
         return run_server(args)
     if args.command == "bridge":

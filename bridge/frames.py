@@ -17,12 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from server.match import EndReason
 from server.wire import CLIENT_COMMANDS, MAX_DATAGRAM, TOKEN_PATTERN, Reason
 
 # Server commands the bridge reads for its own bookkeeping.
 GAME_FLUX = "game_flux"
 JOINED_COMMANDS = frozenset({"waiting", "game_start"})  # the connection is in a match
 GAME_END = "game_end"
+ERROR = "error"
+CONNECT = "connect"
 COOKIE = "cookie"  # the address cookie's member, both ways (docs/protocol.md "Handshake")
 
 
@@ -45,6 +48,12 @@ class ClientFrame:
     timestamp: int | None
     message: dict[str, Any]
 
+    @property
+    def opens_match(self) -> bool:
+        """A `connect` naming no match: the server opens one for it, unless it pairs with a
+        challenge that is waiting (docs/protocol.md `connect`)."""
+        return self.command == CONNECT and self.message.get("game_name") is None
+
     def datagram(self, cookie: str | None) -> bytes:
         """What the server gets: the browser's bytes, with the address cookie as a field when
         there is one; unchanged if the cookie would take them past the datagram limit."""
@@ -63,9 +72,12 @@ class ServerMessage:
     game_name: str | None
     token: str | None
     cookie: str | None = None  # the server's cookie for this connection's UDP address
+    timestamp: int | None = None  # the server's clock: a frame the bridge makes must be newer
+    redirect: tuple[str, str] | None = None  # a `redirect`'s (node, address)
 
 
 VERIFY = "verify"  # the server's bare cookie, for the bridge alone (docs/protocol.md "Handshake")
+REDIRECT = "redirect"  # a cluster node's "ask that node": the bridge follows it itself
 
 
 def _reject_constant(name: str) -> Any:
@@ -111,7 +123,7 @@ def binary_frame_error() -> FrameError:
 
 def error_frame(reason: Reason, detail: str | None = None) -> str:
     """An `error` frame the bridge itself sends the browser (same shape as the server's)."""
-    message: dict[str, str] = {"command": "error", "reason": reason}
+    message: dict[str, str] = {"command": ERROR, "reason": reason}
     if detail is not None:
         message["detail"] = detail
     return _COMPACT.encode(message)
@@ -134,12 +146,17 @@ def read_server_datagram(data: bytes) -> ServerMessage | None:
     if COOKIE in obj:  # only in replies to an address not yet proven
         cookie = _str_or_none(obj.pop(COOKIE))
         text = _without_cookie(text, obj)
+    command = _str_or_none(obj.get("command"))
+    timestamp = obj.get("timestamp")
+    node, address = _str_or_none(obj.get("node")), _str_or_none(obj.get("address"))
     return ServerMessage(
         text=text,
-        command=_str_or_none(obj.get("command")),
+        command=command,
         game_name=_str_or_none(obj.get("game_name")),
         token=_str_or_none(obj.get("token")),
         cookie=cookie,
+        timestamp=timestamp if isinstance(timestamp, int) else None,
+        redirect=(node, address) if command == REDIRECT and node and address else None,
     )
 
 
@@ -160,6 +177,12 @@ _LEADING_COOKIE = re.compile(r"\{" + _QUOTED_COOKIE + ':"' + TOKEN_PATTERN + '",
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def server_lost_frame(timestamp: int, game_name: str) -> str:
+    """The `game_end` the bridge makes when a match's node is gone (docs/protocol.md)."""
+    return _COMPACT.encode({"timestamp": timestamp, "command": GAME_END, "game_name": game_name,
+                            "winner": None, "score": {}, "reason": EndReason.SERVER_LOST})
 
 
 def leave_datagram(

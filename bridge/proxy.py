@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bridge.settings import BridgeSettings, normalise_base_path
 
@@ -23,6 +23,40 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 class ProxyHeaderError(ValueError):
     """A Host or X-Forwarded-* header the bridge cannot build a URL from."""
+
+
+class MisdirectedError(ValueError):
+    """A request for a host this bridge does not serve (421): a DNS-rebinding page's, say."""
+
+
+# What a page's content depends on besides its path, behind a trusted proxy without public_url.
+FORWARDED_VARY = "Host, X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Prefix"
+
+
+def check_host(request: web.Request, settings: BridgeSettings) -> None:
+    """Raises ProxyHeaderError for a missing or malformed Host, MisdirectedError for a host (or,
+    behind a trusted proxy, a forwarded host) outside settings.allowed_hosts."""
+    hosts = [("Host", request.headers.get(hdrs.HOST))]
+    if settings.trust_proxy:
+        forwarded = _forwarded(request, "X-Forwarded-Host")
+        if forwarded is not None:
+            hosts.append(("X-Forwarded-Host", forwarded))
+    for header, value in hosts:
+        if not value or not _HOST.fullmatch(value):
+            raise ProxyHeaderError(f"{header} {(value or '')[:80]!r}: not a host[:port]")
+        name = host_name(value)
+        if not settings.allows_host(name):
+            raise MisdirectedError(
+                f"this server does not serve {name[:80]!r} ({header}); its operator can add it "
+                "with --allowed-hosts"
+            )
+
+
+def host_name(host: str) -> str:
+    """The name or address of a host[:port], without the port or an IPv6 literal's brackets."""
+    if host.startswith("["):
+        return host[1 : host.index("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 @dataclass(frozen=True)
@@ -67,12 +101,18 @@ def _forwarded(request: web.Request, header: str) -> str | None:
     return rightmost or None
 
 
-def origin_matches(origin: str | None, base: PublicBase) -> bool:
-    """Whether a browser's Origin header names the same origin as the public base."""
+def origin_matches(origin: str | None, base: PublicBase, settings: BridgeSettings) -> bool:
+    """Whether a browser's Origin header names this site: one of the allowed hosts, on the
+    public base's scheme and port. Not the request's own Host: a DNS-rebinding page names its
+    own host in both, and only the allowed hosts are the site's."""
     if not origin:
         return False
     expected = _origin_key(f"{base.scheme}://{base.host}")
-    return expected is not None and _origin_key(origin) == expected
+    given = _origin_key(origin)
+    if expected is None or given is None:
+        return False
+    scheme, host, port = given
+    return (scheme, port) == (expected[0], expected[2]) and settings.allows_host(host)
 
 
 def _origin_key(url: str) -> tuple[str, str, int] | None:

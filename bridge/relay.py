@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,22 +19,30 @@ from dataclasses import dataclass
 from aiohttp import WSMsgType, web
 
 from bridge.frames import (
+    CONNECT,
+    ERROR,
     GAME_END,
     GAME_FLUX,
     JOINED_COMMANDS,
     VERIFY,
+    ClientFrame,
     FrameError,
     binary_frame_error,
     error_frame,
     leave_datagram,
     parse_client_frame,
     read_server_datagram,
+    server_lost_frame,
 )
-from server.wire import Reason
+from bridge.limits import ClientSeats, TokenBucket
+from bridge.routing import Address, FixedRoute, Route
+from server.wire import NODE_SILENCE_SECONDS, SERVER_LOST_SECONDS, Reason
 
 logger = logging.getLogger(__name__)
 
 RATE_NOTICE_SECONDS = 1.0  # at most one `rate_limited` error frame per second
+REDIRECTS_PER_CONNECT = 3  # a loop of redirects between nodes ends here
+WATCH_SECONDS = 0.5  # how often a relay asks whether its server has gone
 
 
 @dataclass(eq=False, slots=True)
@@ -93,33 +102,15 @@ class Outbox:
         return slot.text
 
 
-class TokenBucket:
-    """`rate` tokens a second, holding at most `burst`; `now` is any monotonic clock in seconds."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self._rate = rate
-        self._burst = burst
-        self._tokens = burst
-        self._updated: float | None = None
-
-    def take(self, now: float) -> bool:
-        if self._updated is not None:
-            elapsed = max(0.0, now - self._updated)
-            self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
-        self._updated = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
-
-
 @dataclass
 class RelayStats:
     frames_forwarded: int = 0
     frames_rejected: int = 0  # answered with an error frame
     frames_rate_limited: int = 0  # dropped by the token bucket
+    matches_refused: int = 0  # connects over the address's match limits (too_many_matches)
     datagrams_received: int = 0
     datagrams_dropped: int = 0  # replaced or pushed out of the outbox, or not text at all
+    frames_sent: int = 0  # to the browser
 
 
 @dataclass
@@ -135,6 +126,10 @@ class _Seat:
 class RelayLimits:
     frames_per_second: float = 60.0
     max_queued_frames: int = 16
+    # A match whose server said nothing for this long while the browser kept sending ends with
+    # `server_lost`; sooner (node_silence_seconds) once the directory says the node is gone.
+    server_lost_seconds: float = SERVER_LOST_SECONDS
+    node_silence_seconds: float = NODE_SILENCE_SECONDS
 
 
 class _ServerLink(asyncio.DatagramProtocol):
@@ -154,10 +149,18 @@ class Relay:
     """Relays one prepared WebSocket to `server` until the WebSocket closes."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, server: tuple[str, int], limits: RelayLimits
+        self,
+        ws: web.WebSocketResponse,
+        server: tuple[str, int],
+        limits: RelayLimits,
+        seats: ClientSeats | None = None,
+        route: Route | None = None,
     ) -> None:
         self.ws = ws
-        self.server = server
+        # Where this WebSocket's datagrams go (bridge/routing.py): the one server, or with a
+        # directory the node each connect belongs on; `server` is the current one, if any.
+        self._route = route or FixedRoute(server)
+        self.server: Address | None = self._route.initial()
         self.limits = limits
         self.stats = RelayStats()
         self._outbox = Outbox(limits.max_queued_frames)
@@ -165,25 +168,58 @@ class Relay:
         self._bucket = TokenBucket(rate, burst=max(1.0, rate))
         self._last_rate_notice: float | None = None
         self._seat = _Seat()
+        # The browser address's match limits (bridge/limits.py), and the (self, opponent) of the
+        # connect asking for a new match that the server has not answered yet: its repeats are
+        # the same request, not new matches.
+        self._seats = seats
+        self._asking: tuple[object, object] | None = None
         self._transport: asyncio.DatagramTransport | None = None
         # The server's cookie for this relay's UDP address: echoed in every datagram, it proves
         # the address reads the server's replies (docs/protocol.md "Handshake"). The address is
         # the bridge's, so the bridge answers for it; browsers never see the handshake.
         self._cookie: str | None = None
+        # The last connect (what a redirect sends again) and what it asked for (its repeats
+        # stay where it went); redirects followed for it.
+        self._connect: ClientFrame | None = None
+        self._connect_key: tuple[object, ...] | None = None
+        self._redirects = 0
+        # For server_lost: when the server last spoke and the browser last sent (loop time),
+        # and the server's newest timestamp (a frame the bridge makes must be newer).
+        self._heard_at = 0.0
+        self._sent_at = 0.0
+        self._server_ts = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._transport, _ = await loop.create_datagram_endpoint(
-            lambda: _ServerLink(self._on_datagram), remote_addr=self.server
-        )
+        if self.server is not None:
+            await self._point_at(self.server)
         writer = asyncio.create_task(self._write_frames(), name="bridge-writer")
+        watcher = asyncio.create_task(self._watch_server(), name="bridge-watch")
         try:
             await self._read_frames()
         finally:
             self._say_goodbye()
-            self._transport.close()
-            await _cancel(writer)
+            if self._transport is not None:
+                self._transport.close()
+            if self._seats is not None:
+                self._seats.stand()
+            for task in (writer, watcher, *self._tasks):
+                await _cancel(task)
             logger.debug("relay closed: %s", self.stats)
+
+    async def _point_at(self, server: Address) -> None:
+        """Point this WebSocket's UDP socket at `server`: a new socket when the node changes
+        (the old one's source address and cookie belong to the old node)."""
+        if server == self.server and self._transport is not None:
+            return
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _ServerLink(self._on_datagram), remote_addr=server
+        )
+        if self._transport is not None:
+            self._transport.close()
+        self._transport, self.server, self._cookie = transport, server, None
+        self._heard_at = loop.time()
 
     async def _read_frames(self) -> None:
         loop = asyncio.get_running_loop()
@@ -194,7 +230,7 @@ class Relay:
             if not self._admit(loop.time()):
                 continue
             if msg.type is WSMsgType.TEXT:
-                self._on_text(msg.data)
+                await self._on_text(msg.data, loop.time())
             elif msg.type is WSMsgType.BINARY:
                 self._reject(binary_frame_error())
 
@@ -209,18 +245,99 @@ class Relay:
             self._outbox.put(error_frame(Reason.RATE_LIMITED, detail))
         return False
 
-    def _on_text(self, text: str) -> None:
+    async def _on_text(self, text: str, now: float) -> None:
         try:
             frame = parse_client_frame(text)
         except FrameError as exc:
             self._reject(exc)
+            return
+        if frame.opens_match and not self._may_open(frame.message, now):
+            return
+        if not await self._aim(frame):
             return
         if frame.timestamp is not None:
             seat = self._seat
             seat.last_client_timestamp = max(seat.last_client_timestamp, frame.timestamp)
         assert self._transport is not None
         self._transport.sendto(frame.datagram(self._cookie))
+        self._sent_at = now
         self.stats.frames_forwarded += 1
+
+    async def _aim(self, frame: ClientFrame) -> bool:
+        """Point the socket where `frame` belongs (a new connect asks the route; its repeats and
+        everything else go where it went). False, answered with an error, when no node can."""
+        if frame.command == CONNECT:
+            message = frame.message
+            key = (message.get("self"), message.get("opponent"), message.get("game_name"))
+            if key == self._connect_key and self._transport is not None:
+                self._connect = frame
+                return True
+            self._connect, self._connect_key, self._redirects = frame, key, 0
+        elif self._transport is not None:
+            return True
+        target = await self._route.target(frame, self.server)
+        if target is None:
+            self._reject(FrameError(Reason.DIRECTORY_UNAVAILABLE,
+                                    "no game server can take this now; try again shortly"))
+            return False
+        await self._point_at(target)
+        return True
+
+    async def _follow(self, node_id: str, address: str) -> None:
+        """A node sent this connection's connect to another node: follow it and send the
+        connect again there. The page never sees the hop."""
+        frame = self._connect
+        if frame is None or self._redirects >= REDIRECTS_PER_CONNECT:
+            logger.warning("ignored a redirect to %s: too many for one connect", node_id)
+            return
+        self._redirects += 1
+        target = await self._route.follow(node_id, address)
+        if target is None:
+            self._reject(FrameError(Reason.DIRECTORY_UNAVAILABLE,
+                                    "the game server that holds this match cannot be reached"))
+            return
+        await self._point_at(target)
+        assert self._transport is not None
+        self._transport.sendto(frame.datagram(self._cookie))
+
+    async def _watch_server(self) -> None:
+        """End the match with `server_lost` once its node has gone: silent while the browser
+        kept sending, and its key expired; or silent far longer, whatever the directory says
+        (alone, silence is all a bridge can see)."""
+        loop = asyncio.get_running_loop()
+        limits = self.limits
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            game_name, server = self._seat.game_name, self.server
+            if game_name is None or server is None or self._sent_at <= self._heard_at:
+                continue
+            silence = loop.time() - self._heard_at
+            if silence >= limits.server_lost_seconds or (
+                silence >= limits.node_silence_seconds and self._route.gone(server)
+            ):
+                self._lose_server(game_name)
+
+    def _lose_server(self, game_name: str) -> None:
+        timestamp = max(int(time.time() * 1000), self._server_ts + 1)
+        self._follow_seat(GAME_END, game_name, None)
+        self._connect_key = None  # the next connect is routed afresh
+        self._outbox.put(server_lost_frame(timestamp, game_name))
+        logger.info("the server of match %s at %s is lost: told the player", game_name,
+                    self.server)
+
+    def _may_open(self, message: dict[str, object], now: float) -> bool:
+        """Whether a `connect` that would create a match goes on to the server (it counts
+        against the browser address's limits once, however often it is repeated)."""
+        request = (message.get("self"), message.get("opponent"))
+        if self._seats is None or request == self._asking:
+            return True
+        refusal = self._seats.create(now)
+        if refusal is not None:
+            self.stats.matches_refused += 1
+            self._reject(FrameError(Reason.TOO_MANY_MATCHES, refusal))
+            return False
+        self._asking = request
+        return True
 
     def _reject(self, exc: FrameError) -> None:
         self.stats.frames_rejected += 1
@@ -233,10 +350,18 @@ class Relay:
             self.stats.datagrams_dropped += 1
             logger.warning("dropped a datagram from the game server that is not UTF-8")
             return
+        self._heard_at = asyncio.get_running_loop().time()
+        if message.timestamp is not None:
+            self._server_ts = max(self._server_ts, message.timestamp)
         if message.cookie is not None:
             self._cookie = message.cookie
         if message.command == VERIFY:
             return  # the handshake is the bridge's business, not the page's
+        if message.redirect is not None:
+            task = asyncio.create_task(self._follow(*message.redirect), name="bridge-redirect")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
         self._follow_seat(message.command, message.game_name, message.token)
         dropped = self._outbox.dropped
         self._outbox.put(message.text, latest_wins=message.command == GAME_FLUX)
@@ -249,8 +374,19 @@ class Relay:
                 seat.token = None
             seat.game_name = game_name
             seat.token = token or seat.token
+            self._asking = None
+            if self._seats is not None:
+                self._seats.sit()
         elif command == GAME_END and game_name == seat.game_name:
             seat.game_name = seat.token = None
+            self._stand_unless_asking()
+        elif command == ERROR and self._asking is not None:
+            self._asking = None  # the request for a new match was refused
+            self._stand_unless_asking()
+
+    def _stand_unless_asking(self) -> None:
+        if self._seats is not None and self._seat.game_name is None and self._asking is None:
+            self._seats.stand()
 
     def _say_goodbye(self) -> None:
         """Tell the server the browser is gone, so the opponent hears it at once (protocol.md)."""
@@ -270,6 +406,7 @@ class Relay:
                 await self.ws.send_str(text)
             except ConnectionError:
                 return  # the WebSocket is closing; the reader sees it too
+            self.stats.frames_sent += 1
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

@@ -24,6 +24,7 @@ from server.rules.movement import LastTurn
 from server.rules.pieces import DIRECTIONS, KICKS, TURNS, Piece
 from server.wire import (
     CLIENT_COMMANDS,
+    FETCH_COMMANDS,
     GAME_NAME_PATTERN,
     KEY_PATTERN,
     MAX_DATAGRAM,
@@ -35,8 +36,9 @@ from server.wire import (
     Reason,
 )
 
-__all__ = ["CLIENT_COMMANDS", "MAX_DATAGRAM", "Connect", "Flux", "Leave", "LeaveIntent",
-           "Message", "decode", "encode", "encode_reply", "error_reply"]
+__all__ = ["CLIENT_COMMANDS", "MAX_DATAGRAM", "ChallengesQuery", "Connect", "Flux", "Leave",
+           "LeaveIntent", "Message", "Probe", "Rematch", "RematchAnswer", "ReplayRequest",
+           "Watch", "decode", "encode", "encode_reply", "error_reply"]
 
 _POWER_NAMES = frozenset(str(power) for power in POWERS)
 _NAME = re.compile(NAME_PATTERN)
@@ -59,6 +61,7 @@ class Connect:
     timestamp: int | None
     cookie: str | None = None  # echo of the server's address cookie (docs/protocol.md)
     key: str | None = None  # the client's own secret for its seat (docs/protocol.md "Tokens")
+    queue: str | None = None  # "quick": pair with the next player waiting in the queue
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,57 @@ class Leave:
     cookie: str | None = None
 
 
-Message = Connect | Flux | Leave
+class RematchAnswer(enum.StrEnum):
+    ASK = "ask"
+    ACCEPT = "accept"  # the same as ask: "I want a rematch"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What is behind a link (no seat): answered with `match_info`."""
+
+    game_name: str
+    cookie: str | None = None
+
+
+@dataclass(frozen=True)
+class Rematch:
+    timestamp: int
+    game_name: str
+    token: str | None
+    answer: RematchAnswer
+    cookie: str | None = None
+
+
+@dataclass(frozen=True)
+class ChallengesQuery:
+    """Who is challenging `name` (names are not accounts: anyone may ask)."""
+
+    name: str
+    cookie: str | None = None
+
+
+@dataclass(frozen=True)
+class Watch:
+    timestamp: int
+    game_name: str
+    cookie: str | None = None
+
+
+QUEUES: Final = frozenset({"quick"})
+
+@dataclass(frozen=True)
+class ReplayRequest:
+    """One part of an ended match's replay (docs/protocol.md "Replays"); no seat needed."""
+
+    game_name: str
+    part: int
+    timestamp: int | None = None
+    cookie: str | None = None
+
+
+Message = Connect | Flux | Leave | Probe | Rematch | ChallengesQuery | Watch | ReplayRequest
 
 
 # -- decoding -----------------------------------------------------------------------------
@@ -158,14 +211,21 @@ def _parse_connect(obj: Mapping[str, Any]) -> Connect:
     timestamp = None
     if obj.get("timestamp") is not None:
         timestamp = _int(obj, "timestamp", "connect", 0, MAX_TIMESTAMP)
+    queue = obj.get("queue")
+    if queue is not None and (not isinstance(queue, str) or queue not in QUEUES):
+        raise ProtocolError(Reason.BAD_FIELD, "connect.queue: expected quick or null")
+    game_name = _optional_str(obj, "game_name", "connect", _GAME_NAME)
+    if queue is not None and (opponent is not None or game_name is not None):
+        raise ProtocolError(Reason.BAD_FIELD, "connect.queue: not with opponent or game_name")
     return Connect(
         name=name,
         opponent=opponent,
-        game_name=_optional_str(obj, "game_name", "connect", _GAME_NAME),
+        game_name=game_name,
         token=_optional_str(obj, "token", "connect", _TOKEN),
         timestamp=timestamp,
         cookie=_optional_str(obj, "cookie", "connect", _TOKEN),
         key=_optional_str(obj, "key", "connect", _KEY),
+        queue=queue,
     )
 
 
@@ -246,12 +306,61 @@ def _parse_leave(obj: Mapping[str, Any]) -> Leave:
     )
 
 
+def _game_name(obj: Mapping[str, Any], where: str) -> str:
+    return _required(_optional_str(obj, "game_name", where, _GAME_NAME), f"{where}.game_name")
+
+
+def _cookie(obj: Mapping[str, Any], where: str) -> str | None:
+    return _optional_str(obj, "cookie", where, _TOKEN)
+
+
+def _parse_probe(obj: Mapping[str, Any]) -> Probe:
+    return Probe(game_name=_game_name(obj, "probe"), cookie=_cookie(obj, "probe"))
+
+
+def _parse_rematch(obj: Mapping[str, Any]) -> Rematch:
+    answer = obj.get("answer", RematchAnswer.ASK.value)
+    if not isinstance(answer, str) or answer not in RematchAnswer._value2member_map_:
+        raise ProtocolError(Reason.BAD_FIELD, "rematch.answer: expected ask, accept or decline")
+    return Rematch(
+        timestamp=_int(obj, "timestamp", "rematch", 0, MAX_TIMESTAMP),
+        game_name=_game_name(obj, "rematch"),
+        token=_optional_str(obj, "token", "rematch", _TOKEN),
+        answer=RematchAnswer(answer),
+        cookie=_cookie(obj, "rematch"),
+    )
+
+
+def _parse_challenges(obj: Mapping[str, Any]) -> ChallengesQuery:
+    return ChallengesQuery(name=_required(_name(obj, "self", "challenges"), "challenges.self"),
+                           cookie=_cookie(obj, "challenges"))
+
+
+def _parse_watch(obj: Mapping[str, Any]) -> Watch:
+    return Watch(timestamp=_int(obj, "timestamp", "watch", 0, MAX_TIMESTAMP),
+                 game_name=_game_name(obj, "watch"), cookie=_cookie(obj, "watch"))
+
+
+def _parse_replay(obj: Mapping[str, Any]) -> ReplayRequest:
+    timestamp = None
+    if obj.get("timestamp") is not None:
+        timestamp = _int(obj, "timestamp", "replay", 0, MAX_TIMESTAMP)
+    return ReplayRequest(game_name=_game_name(obj, "replay"),
+                         part=_int(obj, "part", "replay", 0, 1_000_000),
+                         timestamp=timestamp, cookie=_cookie(obj, "replay"))
+
+
 _PARSERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
     "connect": _parse_connect,
     "game_flux": _parse_flux,
     "leave": _parse_leave,
+    "probe": _parse_probe,
+    "rematch": _parse_rematch,
+    "challenges": _parse_challenges,
+    "watch": _parse_watch,
+    "replay": _parse_replay,
 }
-assert frozenset(_PARSERS) == CLIENT_COMMANDS
+assert frozenset(_PARSERS) == CLIENT_COMMANDS | FETCH_COMMANDS
 
 
 # -- encoding -----------------------------------------------------------------------------
@@ -319,25 +428,37 @@ def _joined(
     return b"".join([data[:-1], *parts, b"}"])
 
 
-# Hidden rows a reply too large leaves out: the opponent's are only drawn, never predicted.
+# What a reply too large leaves out before anything the prediction needs: the page only draws
+# these, and keeps the counters of an earlier datagram while one is missing (docs/protocol.md).
 _CUT_HIDDEN: Final = frozenset({"opponent_hidden"})
+_SHOWN_ONLY: Final = ("opponent_lines", "opponent_pieces", "garbage_sent", "watchers",
+                      "opponent_away_ms")
+# Then what tells of this one request, not the state: a power use is handled either way
+# (`power_ack` says so), and `echo` only measures the round trip.
+_ONCE: Final = frozenset({"power_rejected", "echo"})
 
 
 def encode_reply(reply: Reply, timestamp: int, cookie: str | None = None) -> bytes:
     """One reply as one datagram of at most MAX_DATAGRAM bytes, stamped with `timestamp`.
 
     The address `cookie`, when given, is a member like any other, and always the first one (so a
-    relay can take it off without parsing). A reply too large is cut: `next_block` to
-    SHORT_PREVIEW pieces and `power_applied` left out, then `opponent_hidden` (drawing only),
-    then the newest `effects` wait for a later datagram (they are repeated until applied, so
-    nothing is lost; docs/protocol.md), and last the preview shrinks to the next piece.
-    `user_hidden` is never cut: the prediction needs it. ValueError if even that does not fit."""
+    relay can take it off without parsing). A reply too large is cut, step by step until it fits
+    (docs/protocol.md "Size"): `next_block` to SHORT_PREVIEW pieces and `power_applied` left
+    empty; then what the page only draws (`opponent_hidden` and the _SHOWN_ONLY counters); then
+    the newest `effects` wait for a later datagram (they are repeated until applied, so nothing
+    is lost); then `power_rejected` and `echo` (_ONCE); last the preview down to the next piece.
+    `user_hidden` is never cut: the prediction needs it. ValueError if even that does not fit
+    (the service then sends a cookie's `verify` alone; a reply without a cookie always fits)."""
     head = {} if cookie is None else {"cookie": cookie}
     payload = {**head, "timestamp": timestamp, "command": reply.COMMAND, **reply.fields()}
     boards = reply.boards()
     data = _joined(payload, boards)
     if len(data) <= MAX_DATAGRAM:
         return data
+    # A reply that knows how to make itself smaller (game_end, spectate) does so first.
+    smaller = reply.shrink() if hasattr(reply, "shrink") else None
+    if smaller is not None:
+        return encode_reply(smaller, timestamp, cookie)
     if "next_block" in payload:
         payload["next_block"] = payload["next_block"][:SHORT_PREVIEW]
     if payload.get("power_applied"):
@@ -346,11 +467,17 @@ def encode_reply(reply: Reply, timestamp: int, cookie: str | None = None) -> byt
     data = _joined(payload, boards)
     if len(data) > MAX_DATAGRAM:
         cut = _CUT_HIDDEN
+        for key in _SHOWN_ONLY:
+            payload.pop(key, None)
         data = _joined(payload, boards, cut)
     effects = list(payload.get("effects", ()))
     while len(data) > MAX_DATAGRAM and effects:
         effects.pop()
         payload["effects"] = effects
+        data = _joined(payload, boards, cut)
+    if len(data) > MAX_DATAGRAM and not _ONCE.isdisjoint(payload):
+        for key in _ONCE:
+            payload.pop(key, None)
         data = _joined(payload, boards, cut)
     if len(data) > MAX_DATAGRAM and "next_block" in payload:
         payload["next_block"] = payload["next_block"][:2]  # the piece in hand and the next

@@ -10,6 +10,7 @@ nothing a client claimed is echoed back (but `echo`, the request's own clock, fo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Protocol
@@ -19,6 +20,7 @@ from server.rules.bag import PieceSequence
 from server.rules.board import Board
 from server.rules.effects import Effect, EffectKind
 from server.rules.field import Field
+from server.stats import SeatStats, to_wire
 
 Payload = dict[str, Any]
 
@@ -45,6 +47,8 @@ class SeatView(Protocol):
     def garbage_sent(self) -> int: ...
     @property
     def hits(self) -> Sequence[tuple[int, Effect]]: ...
+    @property
+    def stats(self) -> SeatStats: ...
 
 
 class ResultView(Protocol):
@@ -52,6 +56,8 @@ class ResultView(Protocol):
     def reason(self) -> str: ...
     @property
     def winner(self) -> str | None: ...
+    @property
+    def left(self) -> bool: ...
 
 
 class MatchView(Protocol):
@@ -69,7 +75,19 @@ class MatchView(Protocol):
     def seats(self) -> Sequence[SeatView]: ...
     def opponent_of(self, seat: Any) -> SeatView | None: ...
     def time_left(self, now: int) -> int: ...
+    def countdown_ms(self, now: int) -> int: ...
     def opponent_away(self, seat: Any, now: int) -> bool: ...
+    def opponent_away_ms(self, seat: Any, now: int) -> int | None: ...
+    @property
+    def watchers(self) -> int: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def created_at(self) -> int: ...
+    def played_ms(self) -> int: ...
+    @property
+    def rematch_next(self) -> str | None: ...
+    def seat_away(self, seat: Any, now: int) -> bool: ...
 
 
 # -- parts of replies ---------------------------------------------------------------------------
@@ -141,6 +159,9 @@ class State:
     power_ack: int
     power_applied: tuple[Payload, ...]
     garbage_sent: int
+    opponent_away_ms: int | None = None  # while the opponent is away: ms until they lose
+    watchers: int = 0  # spectators of the match
+    countdown_ms: int = 0  # ms until pieces fall; 0 once they do
 
     def fields(self) -> Payload:
         """Every field but the boards. Extensions the client reads as null/false when missing
@@ -161,8 +182,14 @@ class State:
                       opponent_lines=self.opponent_lines, opponent_pieces=self.opponent_pieces)
         if self.opponent_away:
             fields["opponent_away"] = True
+            if self.opponent_away_ms is not None:
+                fields["opponent_away_ms"] = self.opponent_away_ms
         fields.update(fx=self.fx, effects=list(self.effects), power_ack=self.power_ack,
                       power_applied=list(self.power_applied), garbage_sent=self.garbage_sent)
+        if self.watchers:  # read a missing one as 0
+            fields["watchers"] = self.watchers
+        if self.countdown_ms:
+            fields["countdown_ms"] = self.countdown_ms
         return fields
 
     def boards(self) -> tuple[Shown, ...]:
@@ -180,10 +207,15 @@ class Waiting:
     self_name: str
     opponent: str | None
     token: str
+    queue: str | None = None  # "quick": waiting in the quick-match queue
+    queued_ms: int | None = None  # how long, with `queue`
 
     def fields(self) -> Payload:
-        return {"game_name": self.game_name, "self": self.self_name, "opponent": self.opponent,
-                "token": self.token}
+        fields: Payload = {"game_name": self.game_name, "self": self.self_name,
+                           "opponent": self.opponent, "token": self.token}
+        if self.queue is not None:
+            fields.update(queue=self.queue, queued_ms=self.queued_ms)
+        return fields
 
     def boards(self) -> tuple[Shown, ...]:
         return ()
@@ -198,10 +230,20 @@ class GameStart:
     state: State
     token: str
     rules: int = RULES_VERSION  # the page's rules must be these (docs/rules.md "Rules version")
+    zero_countdown: bool = True  # write countdown_ms even at 0 (shrink leaves a 0 out)
 
     def fields(self) -> Payload:
+        # countdown_ms (0 once pieces fall): the page starts gravity from it
+        countdown = self.state.countdown_ms
+        shown = {"countdown_ms": countdown} if countdown or self.zero_countdown else {}
         return {"game_name": self.game_name, "self": self.self_name, "opponent": self.opponent,
-                **self.state.fields(), "token": self.token, "rules": self.rules}
+                **self.state.fields(), **shown, "token": self.token, "rules": self.rules}
+
+    def shrink(self) -> GameStart | None:
+        """At the size limit a countdown of 0 goes first: a missing one reads as 0."""
+        if self.zero_countdown and not self.state.countdown_ms:
+            return dataclasses.replace(self, zero_countdown=False)
+        return None
 
     def boards(self) -> tuple[Shown, ...]:
         return self.state.boards()
@@ -242,20 +284,131 @@ class GameEnd:
     user_score: int
     opponent_score: int
     top_out: str | None = None  # with reason top_out: lock_out, block_out or garbage
+    left: bool = False  # forfeit: the loser's tab closed and did not come back
+    stats: tuple[tuple[str, Payload], ...] = ()  # (name, figures), seat order
+    final: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, 20 rows): `fields`
 
     def fields(self) -> Payload:
         fields: Payload = {"game_name": self.game_name, "winner": self.winner,
                            "score": dict(self.score), "reason": self.reason}
         if self.top_out is not None:
             fields["top_out"] = self.top_out
+        if self.left:
+            fields["left"] = True
         fields.update(user_score=self.user_score, opponent_score=self.opponent_score)
+        if self.stats:
+            fields["stats"] = dict(self.stats)
+        if self.final:
+            fields["fields"] = {name: list(rows) for name, rows in self.final}
         return fields
 
     def boards(self) -> tuple[Shown, ...]:
         return ()
 
+    def shrink(self) -> GameEnd | None:
+        """A smaller one when this does not fit: the final fields go first (then nothing)."""
+        return dataclasses.replace(self, final=()) if self.final else None
 
-Reply = Waiting | GameStart | GameFlux | GameEnd
+
+@dataclass(frozen=True)
+class MatchInfo:
+    """What a link leads to (`probe`'s answer): enough for the page to pick its screen."""
+
+    COMMAND: ClassVar[str] = "match_info"
+    game_name: str
+    state: str  # waiting, running, ended or unknown
+    players: tuple[str, ...] = ()
+    invited: str | None = None
+    winner: str | None = None
+    score: tuple[tuple[str, int], ...] = ()
+    reason: str | None = None
+    rematch: str | None = None  # the game_name its rematch went to
+    watchers: int = 0
+
+    def fields(self) -> Payload:
+        return {"game_name": self.game_name, "state": self.state, "players": list(self.players),
+                "invited": self.invited, "winner": self.winner, "score": dict(self.score),
+                "reason": self.reason, "rematch": self.rematch, "watchers": self.watchers}
+
+    def boards(self) -> tuple[Shown, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class RematchNotice:
+    COMMAND: ClassVar[str] = "rematch"
+    game_name: str  # the ended match
+    state: str  # asked, declined, expired or started
+    from_name: str  # who asked, declined or (started) answered last
+    next: str | None = None  # with started: the new match's game_name
+
+    def fields(self) -> Payload:
+        return {"game_name": self.game_name, "state": self.state, "from": self.from_name,
+                "next": self.next}
+
+    def boards(self) -> tuple[Shown, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Challenges:
+    COMMAND: ClassVar[str] = "challenges"
+    self_name: str
+    from_names: tuple[str, ...]
+
+    def fields(self) -> Payload:
+        return {"self": self.self_name, "from": list(self.from_names)}
+
+    def boards(self) -> tuple[Shown, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The one `error` a seat's old address gets when the seat goes on from another."""
+
+    COMMAND: ClassVar[str] = "error"
+    game_name: str
+
+    def fields(self) -> Payload:
+        return {"reason": "moved", "game_name": self.game_name,
+                "detail": "this match is open in another tab"}
+
+    def boards(self) -> tuple[Shown, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Spectate:
+    """A spectator's view: both fields and what the HUD shows of each player."""
+
+    COMMAND: ClassVar[str] = "spectate"
+    game_name: str
+    players: tuple[Payload, ...]
+    time_left: int
+    countdown_ms: int
+    log: tuple[Payload, ...]
+
+    def fields(self) -> Payload:
+        return {"game_name": self.game_name, "players": list(self.players),
+                "time_left": self.time_left, "countdown_ms": self.countdown_ms,
+                "log": list(self.log)}
+
+    def boards(self) -> tuple[Shown, ...]:
+        return ()
+
+    def shrink(self) -> Spectate | None:
+        """Smaller: the oldest log entries go first, then the hidden rows (drawn only)."""
+        if self.log:
+            return dataclasses.replace(self, log=self.log[1:])
+        if any("hidden" in p for p in self.players):
+            return dataclasses.replace(self, players=tuple(
+                {k: v for k, v in p.items() if k != "hidden"} for p in self.players))
+        return None
+
+
+Reply = (Waiting | GameStart | GameFlux | GameEnd | MatchInfo | RematchNotice | Challenges | Moved
+         | Spectate)
 
 
 # -- building them ------------------------------------------------------------------------------
@@ -289,6 +442,9 @@ def state(match: MatchView, seat: SeatView, now: int) -> State:
         power_ack=seat.power_uses,
         power_applied=power_applied(match, seat, now),
         garbage_sent=seat.garbage_sent,
+        opponent_away_ms=match.opponent_away_ms(seat, now),
+        watchers=match.watchers,
+        countdown_ms=match.countdown_ms(now),
     )
 
 
@@ -299,9 +455,11 @@ def power_applied(match: MatchView, seat: SeatView, now: int) -> tuple[Payload, 
     return tuple({"id": e.id, "power": str(e.kind), "from": e.source} for e in recent + pending)
 
 
-def waiting(match: MatchView, seat: SeatView) -> Waiting:
+def waiting(match: MatchView, seat: SeatView, now: int) -> Waiting:
+    queue = match.queue
     return Waiting(game_name=match.game_name, self_name=seat.name, opponent=match.invited,
-                   token=seat.token)
+                   token=seat.token, queue=queue,
+                   queued_ms=None if queue is None else max(0, now - match.created_at))
 
 
 def game_start(match: MatchView, seat: SeatView, now: int) -> GameStart:
@@ -326,9 +484,12 @@ def game_flux(
                     power_rejected=power.rejected, rejected=rejected, echo=echo)
 
 
-def game_end(match: MatchView, seat: SeatView) -> GameEnd:
+def game_end(match: MatchView, seat: SeatView | None) -> GameEnd:
+    """The end as `seat` sees it; None: as a spectator does (the first player's side)."""
     result = match.result
     assert result is not None
+    if seat is None:
+        seat = match.seats[0]
     opponent = match.opponent_of(seat)
     # The seat that topped out is the one whose board says how (docs/rules.md "Top-out").
     top_out = next((s.board.top_out for s in match.seats if s.board.top_out is not None), None)
@@ -340,4 +501,39 @@ def game_end(match: MatchView, seat: SeatView) -> GameEnd:
         user_score=seat.board.score,
         opponent_score=opponent.board.score if opponent else 0,
         top_out=str(top_out) if top_out is not None and result.reason == "top_out" else None,
+        left=result.left,
+        stats=tuple((s.name, to_wire(s.stats, s.board.locks_applied, s.board.lines,
+                                     s.garbage_sent, match.played_ms())) for s in match.seats),
+        final=tuple((s.name, tuple(s.board.field.to_rows())) for s in match.seats),
     )
+
+
+def match_info(match: MatchView | None, game_name: str, state: str) -> MatchInfo:
+    """`probe`'s answer; `state` is the match's as the wire names it (unknown: no match)."""
+    if match is None or state == "unknown":
+        return MatchInfo(game_name=game_name, state="unknown")
+    result = match.result if state == "ended" else None
+    return MatchInfo(
+        game_name=game_name, state=state, players=tuple(s.name for s in match.seats),
+        invited=match.invited, winner=result.winner if result else None,
+        score=tuple((s.name, s.board.score) for s in match.seats) if result else (),
+        reason=str(result.reason) if result else None,
+        rematch=match.rematch_next, watchers=match.watchers)
+
+
+def spectate(match: MatchView, log: Sequence[Payload], now: int) -> Spectate:
+    players = []
+    for seat in match.seats:
+        board = seat.board
+        player: Payload = {"name": seat.name, "blocks": board.field.to_rows()}
+        hidden = board.field.hidden_hex()
+        if hidden:
+            player["hidden"] = hidden
+        player.update(score=board.score, lines=board.lines, pieces=board.locks_applied,
+                      garbage=sum(e.lines for e in board.incoming
+                                  if e.kind is EffectKind.GARBAGE),
+                      away=match.seat_away(seat, now))
+        players.append(player)
+    return Spectate(game_name=match.game_name, players=tuple(players),
+                    time_left=match.time_left(now), countdown_ms=match.countdown_ms(now),
+                    log=tuple(log))

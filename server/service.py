@@ -28,22 +28,48 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from server.directory import DirectoryUnavailable, Elsewhere, Node
 from server.errors import ProtocolError
 from server.guard import Guard, GuardSettings, Network, parse_networks
 from server.lobby import Lobby, LobbySettings
-from server.match import Address, Match, MatchSettings, Outgoing
-from server.protocol import Connect, Flux, Leave, Message, decode, encode, encode_reply, error_reply
+from server.match import Address, Match, MatchSettings, MatchState, Outgoing
+from server.protocol import (
+    ChallengesQuery,
+    Connect,
+    Flux,
+    Leave,
+    Message,
+    Probe,
+    Rematch,
+    ReplayRequest,
+    Watch,
+    decode,
+    encode,
+    encode_reply,
+    error_reply,
+)
+from server.replay_store import ReplayStore, part_reply
+from server.replies import Reply
 from server.rules.effects import EffectKind
+from server.social import SocialRequests
 from server.wire import (
+    CLOSED_GRACE_SECONDS,
     DATAGRAMS_PER_SECOND,
     DISCONNECT_SECONDS,
+    DRAIN_SECONDS,
     EFFECT_GRACE_SECONDS,
     LINGER_SECONDS,
     MATCH_SECONDS,
     MAX_MATCHES,
+    MAX_MATCHES_PER_ADDRESS,
+    MAX_WATCHERS,
+    MAX_WATCHERS_PER_MATCH,
     QUEUED_DATAGRAMS,
+    REMATCH_SECONDS,
+    REPLAY_MEGABYTES,
+    REPLAY_SECONDS,
     SERVER_HOST,
     SERVER_PORT,
     TRUSTED_NETWORKS,
@@ -52,6 +78,8 @@ from server.wire import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Datagram = tuple[bytes, Address]  # what to send, and where
 
@@ -70,14 +98,34 @@ class ServerSettings:
     disconnect_seconds: float = DISCONNECT_SECONDS
     linger_seconds: float = LINGER_SECONDS
     effect_grace_seconds: float = EFFECT_GRACE_SECONDS
+    # From pairing to the first piece. 0 here, so embedders and tests play at once; the CLI's
+    # default is COUNTDOWN_SECONDS (3).
+    countdown_seconds: float = 0.0
+    closed_grace_seconds: float = CLOSED_GRACE_SECONDS  # a closed tab's seat, then forfeit
+    rematch_seconds: float = REMATCH_SECONDS  # an unanswered rematch expires
+    max_watchers_per_match: int = MAX_WATCHERS_PER_MATCH
+    max_watchers: int = MAX_WATCHERS  # spectators of all matches together
     max_matches: int = MAX_MATCHES
+    # per untrusted IP (an IPv6 /64), in any state; the trusted networks (the bridge) are exempt
+    max_matches_per_address: int = MAX_MATCHES_PER_ADDRESS
     require_token: bool = True  # game_flux and leave must carry the seat's token
     datagrams_per_second: float = DATAGRAMS_PER_SECOND  # per source address; excess dropped
     # Source networks that count as proven (no 3x limit, no cookie); () trusts nothing.
     trusted_networks: tuple[Network, ...] = parse_networks(TRUSTED_NETWORKS)
     match_seed: int | None = None  # --seed: every match the same pieces and draws
+    # A cluster node (docs/operations.md): the directory's redis:// URL, this node's id and the
+    # HOST:PORT clients reach it at. Without a URL the server is the whole world.
+    directory_url: str | None = None
+    node_id: str = "node"
+    public_address: str | None = None  # default: the bound address
+    drain_seconds: float = DRAIN_SECONDS  # on SIGTERM, for running matches to end
     starting_powers: tuple[EffectKind, ...] = ()  # practice and tests: powers held from the start
     record_history: bool = False  # keep every lock and effect of every board (tests, replays)
+    # Ended matches' replays (docs/replays.md): kept this long, this much in all, and copied to
+    # replay_dir (by the shell's writer thread) when it is set.
+    replay_seconds: float = REPLAY_SECONDS
+    replay_megabytes: int = REPLAY_MEGABYTES
+    replay_dir: str | None = None
 
     def lobby_settings(self) -> LobbySettings:
         disconnect_ms = round(self.disconnect_seconds * 1000)
@@ -89,9 +137,14 @@ class ServerSettings:
             starting_powers=self.starting_powers,
             effect_grace_ms=round(self.effect_grace_seconds * 1000),
             record_history=self.record_history,
+            countdown_ms=round(self.countdown_seconds * 1000),
+            closed_grace_ms=round(self.closed_grace_seconds * 1000),
+            rematch_ms=round(self.rematch_seconds * 1000),
+            max_watchers=self.max_watchers_per_match,
         )
         return LobbySettings(match=match, max_matches=self.max_matches,
-                             match_seed=self.match_seed)
+                             max_matches_per_address=self.max_matches_per_address,
+                             uncapped=self.trusted_networks, match_seed=self.match_seed)
 
     def guard_settings(self) -> GuardSettings:
         rate = self.datagrams_per_second
@@ -104,6 +157,18 @@ class Lock(Protocol):
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> object: ...
     def locked(self) -> bool: ...
+
+
+class Placement(Protocol):
+    """What the service asks a cluster's directory (server/directory.py's `Directory`)."""
+
+    node_id: str
+
+    def elsewhere(self) -> Node | None: ...
+    def owner(self, game_name: str) -> Node | None: ...
+    def claim(
+        self, game_name: str, pair: tuple[str, str] | None, lifetime_ms: int, waiting_ms: int
+    ) -> Elsewhere | None: ...
 
 
 class SingleThreadLock:
@@ -130,12 +195,16 @@ class Counters:
     received: int = 0  # datagrams admitted
     sent: int = 0  # datagrams handed to the shell to send
     errors: int = 0
-    overflowed: int = 0  # admitted, but dropped by the shell: its queue was full
+    challenged: int = 0  # connects from unproven addresses, answered with `verify` alone
+    overflowed: int = 0  # admitted, but dropped by the shell: its ordinary queue was full
+    overflowed_seated: int = 0  # the same, from a seat of a running match: its own queue full
+    redirected: int = 0  # connects sent to another node of the cluster
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
-class GameService:
-    """Routes each datagram to the lobby or its match under the locks; returns what to send."""
+class GameService(SocialRequests):
+    """Routes each datagram to the lobby or its match under the locks; returns what to send.
+    Probe, watch, rematch and challenges are handled in server/social.py."""
 
     def __init__(
         self,
@@ -144,8 +213,17 @@ class GameService:
         secret: bytes,
         rng: random.Random,
         lock_factory: Callable[[], Lock],
+        directory: Placement | None = None,
+        replay_sink: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self.settings = settings
+        # Ended matches' replays; `replay_sink` (the shell's disk writer) gets a copy of each.
+        self.replays = ReplayStore(round(settings.replay_seconds * 1000),
+                                   settings.replay_megabytes * 2**20, lock_factory(), replay_sink)
+        self.directory = directory  # a cluster node's (server/directory.py); None: alone
+        # Set on SIGTERM: no new match is made here, running ones and rejoins are served.
+        # Read by the readiness check, which then answers 503.
+        self.draining = False
         self._secret = secret
         self.registry_lock = lock_factory()
         self.lobby = Lobby(settings.lobby_settings(), rng, lock_factory)
@@ -157,6 +235,11 @@ class GameService:
         self._timers: list[tuple[int, int, Match]] = []
         self._scheduled: dict[str, int] = {}
         self._order = itertools.count()
+        # The current address of every seat of a running match (how many seats it is), for the
+        # shell's priority queue; and what each match last put there. Under the guard lock.
+        self._playing: dict[Address, int] = {}
+        self._seated: dict[str, tuple[Address, ...]] = {}
+        self._social_init()
 
     # -- in ------------------------------------------------------------------------------------
 
@@ -179,22 +262,49 @@ class GameService:
         except ProtocolError as exc:
             return self._refuse(exc, len(data), address)
 
-    def overflowed(self) -> None:
-        """The shell dropped an admitted datagram: no worker was free for it."""
+    def is_playing(self, address: Address) -> bool:
+        """Whether `address` is where a seat of a running match is now: the shell serves those
+        first when it is over capacity. One dict lookup and no lock, for the read loop: it is
+        atomic under the GIL, and a stale answer only picks the other queue for one datagram."""
+        return address in self._playing
+
+    def overflowed(self, playing: bool = False) -> None:
+        """The shell dropped an admitted datagram: its queue (`playing`: the seats') was full."""
         with self.guard_lock:
-            self.counters.overflowed += 1
+            if playing:
+                self.counters.overflowed_seated += 1
+            else:
+                self.counters.overflowed += 1
 
     def _dispatch(self, message: Message, address: Address, now: int) -> list[Datagram]:
+        if isinstance(message, ReplayRequest):
+            return self._replay_part(message, address, now)
+        if isinstance(message, Probe | Watch | Rematch | ChallengesQuery):
+            return self._social(message, address, now)
         if isinstance(message, Connect):
+            with self.guard_lock:
+                proven = self.guard.is_verified(address)
+            if not proven:
+                # No state for an address that may be forged: no match, no seat, no move; only
+                # the small `verify`, so a client that reads it can repeat with the cookie.
+                return self._challenge(address)
+            game_name, redirect = self._place(message, address)
+            if redirect is not None:
+                return redirect
             # Pairing reads and seats under the registry lock so two connects cannot both take
             # the last seat; the match lock keeps flux handlers of that match out meanwhile.
             with self.registry_lock:
-                match = self.lobby.route(message, address, now)
+                match = self.lobby.route(message, address, now, game_name)
                 with match.lock:
                     try:
-                        return self._leave(match, match.connect(
+                        outgoing = match.connect(
                             message.name, address, message.token, self.lobby.new_token(), now,
-                            message.timestamp), now)
+                            message.timestamp, key=message.key)
+                        self.lobby.seated(match, address)
+                        datagrams = self._leave(match, outgoing, now)
+                        if match.rematch.next_match is not None:  # its rematch too
+                            datagrams += self._follow_rematch(match, message.name, address, now)
+                        return datagrams
                     finally:
                         self._schedule(match, now)  # a new match times out even if refused
         if message.token is None and self.settings.require_token:
@@ -209,7 +319,10 @@ class GameService:
                 assert isinstance(message, Leave)
                 outgoing = match.handle_leave(seat, message, now, address)
             self._schedule(match, now)
-            return self._leave(match, outgoing, now)
+            datagrams = self._leave(match, outgoing, now)
+            if match.rematch.next_match is not None:  # its rematch too
+                datagrams += self._follow_rematch(match, seat.name, address, now)
+            return datagrams
 
     def _refuse(self, error: ProtocolError, size: int, address: Address) -> list[Datagram]:
         with self.guard_lock:
@@ -220,6 +333,84 @@ class GameService:
         sendable = None if reply is None else self._budgeted(address, (reply,))
         return [] if sendable is None else [(sendable, address)]
 
+    # -- placement: draining, and a cluster's directory ----------------------------------------
+
+    def _place(
+        self, message: Connect, address: Address
+    ) -> tuple[str | None, list[Datagram] | None]:
+        """Where a `connect` is served: here (with the game_name a cluster node claimed for the
+        match it makes), or on another node (then the `redirect` to send). Only a connect that
+        would make a match, or names one this node does not hold, asks the directory."""
+        directory = self.directory
+        if directory is None and not self.draining:
+            return None, None
+        if message.game_name is not None:
+            with self.registry_lock:
+                if directory is None or message.game_name in self.lobby.matches:
+                    return None, None
+            owner = self._ask(lambda: directory.owner(message.game_name))
+            return None, None if owner is None else self._redirect(owner, address)
+        with self.registry_lock:
+            if self.lobby.existing(message, address) is not None:
+                return None, None
+            game_name = self.lobby.new_token()
+        if self.draining:
+            other = directory.elsewhere() if directory is not None else None
+            if other is None:
+                raise ProtocolError(Reason.SERVER_SHUTDOWN,
+                                    "this server is shutting down; try again shortly")
+            return None, self._redirect(other, address)
+        if directory is None:
+            return None, None
+        pair = None if message.opponent is None else (message.name, message.opponent)
+        match = self.lobby.settings.match
+        lifetime = match.waiting_ms + match.match_ms + match.linger_ms  # the longest it lives
+        claim = self._ask(lambda: directory.claim(game_name, pair, lifetime, match.waiting_ms))
+        return (game_name, None) if claim is None else (None, self._redirect(claim.node, address))
+
+    @staticmethod
+    def _ask(call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except DirectoryUnavailable:
+            raise ProtocolError(Reason.DIRECTORY_UNAVAILABLE, "the cluster's directory is "
+                                "unreachable: no new match until it returns") from None
+
+    def _redirect(self, node: Node, address: Address) -> list[Datagram]:
+        """Send the client to the node that serves its connect (docs/protocol.md "redirect")."""
+        with self.guard_lock:
+            self.counters.redirected += 1
+        data = encode({"command": "redirect", "node": node.node_id, "address": node.address})
+        sendable = self._budgeted(address, (data,))
+        return [] if sendable is None else [(sendable, address)]
+
+    # -- drain and shutdown ------------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Make no new match here from now on (see `_place`)."""
+        self.draining = True
+
+    def playing(self) -> int:
+        """How many matches are running (a drain waits for them to end)."""
+        with self.registry_lock:
+            matches = list(self.lobby.matches.values())
+        return sum(1 for match in matches if match.state == MatchState.PLAYING)
+
+    def load(self) -> int:
+        """Matches held (waiting, running, lingering): what a cluster's placement balances.
+        Read without a lock: a dict's length is one atomic read, and a stale one is harmless."""
+        return len(self.lobby.matches)
+
+    def shut_down(self, now: int) -> list[Datagram]:
+        """End every match with `game_end` reason `server_shutdown`: the datagrams to send."""
+        with self.registry_lock:
+            matches = list(self.lobby.matches.values())
+        datagrams: list[Datagram] = []
+        for match in matches:
+            with match.lock:
+                datagrams += self._leave(match, match.shut_down(now), now)
+        return datagrams
+
     # -- address cookies (RFC 9000 §8.1 address validation) ------------------------------------
 
     def cookie_for(self, address: Address) -> str:
@@ -227,6 +418,12 @@ class GameService:
         them (stateless, like netcode's challenge token)."""
         mac = hmac.new(self._secret, repr(tuple(address[:2])).encode(), hashlib.sha256)
         return base64.urlsafe_b64encode(mac.digest()[:16]).decode().rstrip("=")
+
+    def _challenge(self, address: Address) -> list[Datagram]:
+        with self.guard_lock:
+            self.counters.challenged += 1
+        sendable = self._budgeted(address, (_verify(self.cookie_for(address)),))
+        return [] if sendable is None else [(sendable, address)]
 
     def _check_cookie(self, cookie: str, address: Address) -> None:
         with self.guard_lock:
@@ -241,23 +438,75 @@ class GameService:
     def _leave(self, match: Match, outgoing: Iterable[Outgoing], now: int) -> list[Datagram]:
         """Where replies leave the service: each stamped, encoded once, and budgeted."""
         assert match.lock.locked()
+        self._track_seats(match)
+        if match.state == MatchState.ENDED and match.recorder is not None:
+            replay = match.take_replay()  # once, as the match ends
+            if replay is not None:
+                self.replays.keep(match.game_name, replay, now)
+        self._track_audience(match)
         datagrams = []
         for item in outgoing:
-            timestamp = item.seat.stamp(now)
-            with self.guard_lock:
-                proven = self.guard.is_verified(item.address)
-            cookie = None if proven else self.cookie_for(item.address)
-            try:
-                candidates = [encode_reply(item.reply, timestamp, cookie)]
-            except ValueError:  # one reply that cannot fit must not take the others with it
-                log.exception("dropped a %s for %s", item.reply.COMMAND, item.address)
-                candidates = []
-            if cookie is not None:  # the small fallback when the reply exceeds the budget
-                candidates.append(encode({"command": "verify", "cookie": cookie}))
-            sendable = self._budgeted(item.address, candidates)
-            if sendable is not None:
-                datagrams.append((sendable, item.address))
+            sent = self._send(item.reply, item.address, item.seat.stamp(now))
+            if sent is not None:
+                datagrams.append(sent)
         return datagrams
+
+    def _send(self, reply: Reply, address: Address, timestamp: int) -> Datagram | None:
+        """One reply, encoded with the address cookie for an unproven address, and budgeted."""
+        with self.guard_lock:
+            proven = self.guard.is_verified(address)
+        cookie = None if proven else self.cookie_for(address)
+        try:
+            candidates = [encode_reply(reply, timestamp, cookie)]
+        except ValueError:  # one reply that cannot fit must not take the others with it
+            log.exception("dropped a %s for %s", reply.COMMAND, address)
+            candidates = []
+        if cookie is not None:  # the small fallback when the reply exceeds the budget
+            candidates.append(_verify(cookie))
+        sendable = self._budgeted(address, candidates)
+        return None if sendable is None else (sendable, address)
+
+    def _track_seats(self, match: Match) -> None:
+        """Keep `_playing` up to date with where the match's seats are while it runs; every call
+        into a match leaves through `_leave`, so this sees every move and every state change."""
+        assert match.lock.locked()
+        now_at = (tuple(seat.address for seat in match.seats)
+                  if match.state == MatchState.PLAYING else ())
+        before = self._seated.get(match.game_name, ())
+        if now_at == before:
+            return
+        with self.guard_lock:
+            for address in before:
+                left = self._playing[address] - 1
+                if left:
+                    self._playing[address] = left
+                else:
+                    del self._playing[address]
+            for address in now_at:
+                self._playing[address] = self._playing.get(address, 0) + 1
+            if now_at:
+                self._seated[match.game_name] = now_at
+            else:
+                self._seated.pop(match.game_name, None)
+
+    def _replay_part(self, request: ReplayRequest, address: Address, now: int) -> list[Datagram]:
+        """One `replay_part`, under the anti-amplification rule like every reply: an unproven
+        address gets the small `verify` instead when the part does not fit its allowance."""
+        kept = self.replays.get(request.game_name, now)
+        if kept is None:
+            raise ProtocolError(Reason.UNKNOWN_GAME,
+                                "no replay of that match here (unknown, expired or not over)")
+        if request.part >= kept.parts:
+            raise ProtocolError(Reason.BAD_FIELD, f"replay.part: there are {kept.parts} parts")
+        with self.guard_lock:
+            proven = self.guard.is_verified(address)
+        cookie = None if proven else self.cookie_for(address)
+        candidates = [part_reply(request.game_name, request.part, kept.parts,
+                                 kept.part(request.part), now, cookie)]
+        if cookie is not None:
+            candidates.append(_verify(cookie))
+        sendable = self._budgeted(address, candidates)
+        return [] if sendable is None else [(sendable, address)]
 
     def _budgeted(self, address: Address, candidates: Iterable[bytes]) -> bytes | None:
         """The first candidate the address's anti-amplification budget allows (docs/protocol.md
@@ -273,6 +522,7 @@ class GameService:
 
     def tick(self, now: int) -> list[Datagram]:
         """What the timers send at `now`: only matches whose deadline has come are looked at."""
+        self.replays.expire(now)
         with self._timers_lock:
             due = []
             while self._timers and self._timers[0][0] <= now:
@@ -285,6 +535,7 @@ class GameService:
         for match in due:
             with match.lock:
                 datagrams += self._leave(match, match.tick(now), now)
+                datagrams += self._feed(match, now)  # after the players' own
                 if match.expired(now):
                     gone.append(match.game_name)
                 else:
@@ -292,6 +543,7 @@ class GameService:
         if gone:
             with self.registry_lock:
                 self.lobby.forget(gone)
+            self._forget_audiences(gone)
         return datagrams
 
     def _schedule(self, match: Match, now: int) -> None:
@@ -318,5 +570,14 @@ class GameService:
             return (f"{counters.received} datagrams in, {counters.sent} out, "
                     f"{counters.errors} refused ({reasons or 'none'}), "
                     f"{guard.rate_limited} over the rate, "
-                    f"{counters.overflowed} dropped with every worker busy, "
+                    f"{counters.overflowed} dropped with every worker busy "
+                    f"(and {counters.overflowed_seated} from seats of running matches), "
+                    f"{counters.challenged} connects from unproven addresses answered with "
+                    "verify alone, "
                     f"{guard.amplification_held} held for unproven addresses")
+
+
+def _verify(cookie: str) -> bytes:
+    """The handshake's own small reply; the cookie first, as in every datagram that carries one
+    (docs/protocol.md "Handshake")."""
+    return encode({"cookie": cookie, "command": "verify"})

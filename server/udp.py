@@ -6,6 +6,12 @@ it queues the datagram, bounded, for a pool of worker threads that run the same 
 stock thread per datagram stays behind `thread_per_datagram`, so a bench can compare the two.
 `verify_request` runs in the serving thread before any of that: the per-address rate check sheds
 a flood before any thread, decode or match lock. A third thread runs the timers.
+
+Over capacity, the seats of running matches are served first: a datagram from an address that is
+where such a seat is now (a dict lookup the service keeps) goes to a queue of its own, which the
+workers empty before the ordinary one. Each queue has its own bound, so a flood of connects or
+junk from addresses that have passed the rate check fills only the ordinary queue and is shed
+there, while the players' requests go on being served.
 """
 
 from __future__ import annotations
@@ -18,14 +24,18 @@ import socket
 import socketserver
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from server.directory import Directory
 from server.match import Address
 from server.metrics import OperatorHTTPServer, ServerMetrics
+from server.replay_store import ReplayWriter
 from server.service import Datagram, GameService, ServerSettings
-from server.wire import TICK_SECONDS
+from server.wire import SHUTDOWN_NOTICES, TICK_SECONDS
 
 __all__ = ["GameServer", "RunningServer", "ServerSettings", "start_server"]
 
@@ -56,6 +66,47 @@ class _Handler(socketserver.BaseRequestHandler):
         self.server.serve_datagram(data, self.client_address)
 
 
+class _Queues:
+    """Two bounded FIFO queues, the seats' one served first, behind one C-level wake-up queue.
+
+    Only the serving thread puts; every put appends one item and then one wake-up, so a worker
+    that took a wake-up always finds an item in one of the two deques (deque appends and pops
+    are atomic). No Python-level lock or condition on the hot path."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self._playing: deque[tuple[Request, Address]] = deque()
+        self._ordinary: deque[tuple[Request, Address]] = deque()
+        self._wake: queue.SimpleQueue[bool] = queue.SimpleQueue()  # False: stop a worker
+
+    def put(self, item: tuple[Request, Address], playing: bool) -> bool:
+        """Queue `item`; False (not queued) when its queue is full."""
+        chosen = self._playing if playing else self._ordinary
+        if len(chosen) >= self.bound:
+            return False
+        chosen.append(item)
+        self._wake.put(True)
+        return True
+
+    def get(self) -> tuple[Request, Address] | None:
+        """The next item, the seats' first; None when the worker should stop."""
+        if not self._wake.get():
+            return None
+        while True:  # another worker may pop the item we saw between our two tries: try again
+            try:
+                return self._playing.popleft()
+            except IndexError:
+                pass
+            try:
+                return self._ordinary.popleft()
+            except IndexError:
+                pass
+
+    def stop(self, workers: int) -> None:
+        for _ in range(workers):
+            self._wake.put(False)
+
+
 class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
     daemon_threads = True  # a handler stuck on a dead peer must not block shutdown
     block_on_close = False
@@ -64,19 +115,32 @@ class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
         self.address_family = _family(settings.host)
         self.settings = settings
         self.clock = Clock()
+        # --replay-dir: a thread of its own writes the files, never a worker (server/replay_store)
+        self.replay_writer = (None if settings.replay_dir is None
+                              else ReplayWriter(Path(settings.replay_dir)))
         self.service = GameService(settings, secret=os.urandom(16), rng=random.SystemRandom(),
-                                   lock_factory=threading.Lock)
+                                   lock_factory=threading.Lock,
+                                   replay_sink=self.replay_writer and self.replay_writer.put)
         # Only with --metrics-port: without it the datagram path does not even read the clock.
         self.metrics = None if settings.metrics_port is None else ServerMetrics(self.service)
-        self._queue: queue.SimpleQueue[tuple[Request, Address] | None] = queue.SimpleQueue()
+        self._queues = _Queues(settings.queued_datagrams)
         self._workers: list[threading.Thread] = []
         super().__init__((settings.host, settings.port), _Handler)
+        self.directory = self._directory(settings)  # a cluster node's; started by RunningServer
+        self.service.directory = self.directory
         if not settings.thread_per_datagram:
             self._workers = [threading.Thread(target=self._work, name=f"udp-worker-{k}",
                                               daemon=True)
                              for k in range(settings.workers)]
             for worker in self._workers:
                 worker.start()
+
+    def _directory(self, settings: ServerSettings) -> Directory | None:
+        if settings.directory_url is None:
+            return None
+        host, port = self.server_address[:2]
+        public = settings.public_address or f"{_format_host(host)}:{port}"
+        return Directory(settings.directory_url, settings.node_id, public, self.service.load)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         # The serving thread, before any queue, thread, decode or lock: a flood is shed here.
@@ -88,13 +152,13 @@ class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
             super().process_request(request, client_address)
         elif not self._workers:
             self.process_request_thread(request, client_address)  # inline, in the serving thread
-        elif self._queue.qsize() >= self.settings.queued_datagrams:
-            self.service.overflowed()  # late answers are worth less than none: drop, count
         else:
-            self._queue.put((request, client_address))
+            playing = self.service.is_playing(client_address)
+            if not self._queues.put((request, client_address), playing):
+                self.service.overflowed(playing)  # late answers are worth less than none
 
     def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while (item := self._queues.get()) is not None:
             self.process_request_thread(*item)  # the handler, as a ThreadingMixIn thread runs it
 
     def serve_datagram(self, data: bytes, address: Address) -> None:
@@ -116,11 +180,16 @@ class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
                 log.debug("send to %s failed: %s", address, exc)
 
     def server_close(self) -> None:
-        for _ in self._workers:
-            self._queue.put(None)
+        self._queues.stop(len(self._workers))
         for worker in self._workers:
             worker.join(timeout=5)
+        if self.replay_writer is not None:
+            self.replay_writer.close()
         super().server_close()
+
+
+def _format_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -143,6 +212,8 @@ class RunningServer:
         ]
         for thread in self._threads:
             thread.start()
+        if self.server.directory is not None:
+            self.server.directory.start()  # listed (or the outage logged) before we report ready
         self.operator: OperatorHTTPServer | None = None
         if self.server.metrics is not None:
             try:
@@ -174,10 +245,36 @@ class RunningServer:
                 metrics.tick_seconds.observe(time.perf_counter() - started)
             self.server.send(datagrams)
 
+    def drain(self, seconds: float, interrupted: threading.Event | None = None) -> None:
+        """SIGTERM: make no new match (the node's key says draining, readiness answers 503),
+        give the running matches up to `seconds` to end by themselves (or until `interrupted`),
+        then end the rest with `game_end` reason `server_shutdown`, sent a few times (UDP)."""
+        service = self.server.service
+        self.draining = True
+        service.drain()
+        if self.server.directory is not None:
+            self.server.directory.set_draining()
+        deadline = time.monotonic() + seconds
+        if playing := service.playing():
+            log.info("draining: %d running matches get up to %gs to end", playing, seconds)
+        interrupted = interrupted or threading.Event()
+        while service.playing() and time.monotonic() < deadline:
+            if interrupted.wait(0.1):
+                break
+        notices = service.shut_down(self.server.clock.now())
+        if notices:
+            log.info("ending the remaining matches: %d server_shutdown notices", len(notices))
+        for k in range(SHUTDOWN_NOTICES):
+            if k:
+                time.sleep(0.05)
+            self.server.send(notices)
+
     def stop(self) -> None:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        if self.server.directory is not None:
+            self.server.directory.stop()
         if self.operator is not None:
             self.operator.close()
         self.server.shutdown()

@@ -17,7 +17,13 @@ MAX_TIMESTAMP: Final = 2**53  # JavaScript's safe integers: anything larger is n
 PREVIEW: Final = 14  # pieces in next_block: the piece in hand and 13 to come
 SHORT_PREVIEW: Final = 7  # next_block when a full one would not fit
 
-CLIENT_COMMANDS: Final = frozenset({"connect", "game_flux", "leave"})
+CLIENT_COMMANDS: Final = frozenset(
+    {"connect", "game_flux", "leave", "probe", "rematch", "challenges", "watch"}
+)
+MAX_CHALLENGERS: Final = 8  # names a `challenges` answer lists, oldest first
+BATTLE_LOG: Final = 6  # battle events a `spectate` carries, newest last
+# Requests the server answers but the bridge does not relay: it fetches replays itself.
+FETCH_COMMANDS: Final = frozenset({"replay"})
 
 # -- patterns (regular expressions, matched whole) ----------------------------------------------
 
@@ -46,6 +52,12 @@ class Reason(enum.StrEnum):
     TOO_MANY_WAITING = "too_many_waiting"
     TOO_MANY_MATCHES = "too_many_matches"  # the address holds its share of matches already
     RATE_LIMITED = "rate_limited"  # the bridge's own: frames over its per-WebSocket rate
+    TOO_EARLY = "too_early"  # a lock during the countdown (game_flux `rejected.reason`)
+    MOVED = "moved"  # to a seat's old address: the seat went on from another tab
+    TOO_MANY_WATCHERS = "too_many_watchers"
+    NO_REMATCH = "no_rematch"  # the match has not ended, or a player has left it
+    SERVER_SHUTDOWN = "server_shutdown"  # draining: no new match here (nor elsewhere to send it)
+    DIRECTORY_UNAVAILABLE = "directory_unavailable"  # a cluster node or bridge cannot reach Redis
 
 
 # -- defaults (ServerSettings, MatchSettings, GuardSettings and the CLI read these) -------------
@@ -57,6 +69,13 @@ MATCH_SECONDS: Final = 180.0
 DISCONNECT_SECONDS: Final = 10.0  # silence that loses a running match
 LINGER_SECONDS: Final = 60.0  # how long an ended match keeps answering with game_end
 EFFECT_GRACE_SECONDS: Final = 5.0  # an effect not taken at a lock by then is applied anyway
+COUNTDOWN_SECONDS: Final = 3.0  # from pairing to the first piece (the CLI's default)
+CLOSED_GRACE_SECONDS: Final = 3.0  # a closed tab's seat waits this long for a reload
+REMATCH_SECONDS: Final = 30.0  # a rematch asked and not answered by then expires
+MAX_WATCHERS_PER_MATCH: Final = 16
+MAX_WATCHERS: Final = 1000  # spectators of all matches together
+WATCH_IDLE_SECONDS: Final = 10.0  # a spectator not heard from this long is dropped
+SPECTATE_INTERVAL_SECONDS: Final = 0.1  # at most ~10 spectate pushes a second per match
 DATAGRAMS_PER_SECOND: Final = 100.0  # per source address, sustained; bursts of twice that
 AMPLIFICATION: Final = 3  # RFC 9000 §8.1: at most 3x the bytes received until validated
 MAX_PEERS: Final = 65_536  # addresses the guard remembers
@@ -71,3 +90,18 @@ TRUSTED_NETWORKS: Final = "127.0.0.0/8,::1/128"
 WORKERS: Final = 2
 QUEUED_DATAGRAMS: Final = 256  # datagrams waiting for a worker; beyond that they are dropped
 TICK_SECONDS: Final = 0.05  # how often the timer thread looks for due deadlines
+REPLAY_SECONDS: Final = 600.0  # how long an ended match's replay stays fetchable
+REPLAY_MEGABYTES: Final = 64  # all kept replays together; the oldest go first past it
+
+# -- a cluster (server/directory.py, bridge/routing.py; docs/operations.md) --------------------
+
+NODE_ID_PATTERN: Final = r"[A-Za-z0-9_.-]{1,32}"
+NODE_REFRESH_SECONDS: Final = 1.0  # how often a node rewrites its key
+NODE_TTL_SECONDS: Final = 3.0  # a node's key expires this long after its last refresh
+DRAIN_SECONDS: Final = 30.0  # on SIGTERM, how long running matches get to end by themselves
+SHUTDOWN_NOTICES: Final = 3  # times the server_shutdown game_end is sent (it is UDP)
+# A bridge ends a match with `server_lost` when its node has said nothing for this long while
+# the browser kept sending and the node's key has expired (with a directory)...
+NODE_SILENCE_SECONDS: Final = 2.0
+# ...or, whatever the directory says (or with none), after this long.
+SERVER_LOST_SECONDS: Final = DISCONNECT_SECONDS

@@ -132,6 +132,20 @@ def make_client(
     return make
 
 
+# -- every replay kept during a test verifies (tests/replay_audit.py) --------------------------
+
+
+@pytest.fixture(autouse=True)
+def replay_audit(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from tests.replay_audit import install
+
+    audit = install(monkeypatch)
+    yield audit
+    problems = audit.problems()
+    if problems:
+        pytest.fail("\n".join(problems))
+
+
 # -- the real UDP game server ------------------------------------------------------------------
 
 

@@ -176,7 +176,8 @@ def test_forced_garbage_can_top_out():
     h.flux(BOB, bob)
     ends = dict(h.tick(3_100))
     assert ends[BOB]["command"] == "game_end" and ends[BOB]["reason"] == "top_out"
-    assert ends[BOB]["winner"] == "alice"
+    assert ends[BOB]["winner"] == "alice" and ends[BOB]["top_out"] == ends[ALICE]["top_out"]
+    assert ends[BOB]["top_out"] == "garbage"
 
 
 def test_inventory_holds_at_most_six():

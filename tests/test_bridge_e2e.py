@@ -35,3 +35,41 @@ async def test_two_browsers_meet_through_the_real_server(
     assert json.loads(await bob.receive_str(timeout=5))["reason"] == "bad_json"
     await alice.close()
     await bob.close()
+
+
+async def test_the_handshake_never_reaches_the_browser(
+    aiohttp_client: Any, site_dirs: SiteDirs
+) -> None:
+    """With loopback untrusted, the real server sends cookies (and `verify`) to the bridge's
+    UDP sockets: the bridge answers them, and no frame the browsers get carries either."""
+    from server.udp import ServerSettings, start_server
+
+    running = start_server(ServerSettings(host="127.0.0.1", port=0, trusted_networks=()))
+    try:
+        settings = BridgeSettings(server=running.address, templates_dir=site_dirs.templates_dir,
+                                  static_dir=site_dirs.static_dir)
+        client = await aiohttp_client(init_app(settings))
+        alice = await client.ws_connect("/ws", origin=origin_of(client))
+        bob = await client.ws_connect("/ws", origin=origin_of(client))
+        # Unpadded: the server's first answer to an unproven address is a bare verify, which
+        # the bridge keeps; the page repeats its connect until it is answered, as pages do.
+        frames = [await _answer(alice, {**CONNECT}),
+                  await _answer(bob, {"command": "connect", "self": "bob", "opponent": "alice"})]
+        frames.append(await alice.receive_str(timeout=5))
+        commands = [json.loads(frame)["command"] for frame in frames]
+        assert commands == ["waiting", "game_start", "game_start"]
+        assert not any("cookie" in frame or "verify" in frame for frame in frames)
+        await alice.close()
+        await bob.close()
+    finally:
+        running.stop()
+
+
+async def _answer(ws: Any, connect: dict[str, Any]) -> str:
+    for stamp in range(1, 30):
+        await ws.send_str(json.dumps({**connect, "timestamp": stamp}))
+        try:
+            return await ws.receive_str(timeout=0.2)
+        except TimeoutError:
+            continue
+    raise AssertionError(f"no answer to {connect}")

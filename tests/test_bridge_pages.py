@@ -99,11 +99,20 @@ async def test_forwarded_headers_count_only_from_a_trusted_proxy(
         "X-Forwarded-Prefix": "/games/blockattack",
     }
     untrusted = await make_client(base_path="/blockattack/")
-    context = page_context(await (await untrusted.get("/blockattack/", headers=headers)).text())
+    page = await untrusted.get("/blockattack/", headers=headers)
+    context = page_context(await page.text())
     assert context["share_base"] == f"http://{host_of(untrusted)}/blockattack/"
+    assert "Vary" not in page.headers  # nothing forwarded counts: the path says it all
 
-    trusted = await make_client(base_path="/blockattack/", trust_proxy=True)
-    context = page_context(await (await trusted.get("/blockattack/", headers=headers)).text())
+    trusted = await make_client(base_path="/blockattack/", trust_proxy=True,
+                                allowed_hosts=("example.com",))
+    page = await trusted.get("/blockattack/", headers=headers)
+    context = page_context(await page.text())
+    # A cache in front must not hand this page to a request with other forwarded headers.
+    assert page.headers["Vary"] == "Host, X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Prefix"
+    redirect = await trusted.get("/blockattack", headers=headers, allow_redirects=False)
+    assert redirect.status == 308 and redirect.headers["Location"] == "/games/blockattack/"
+    assert "X-Forwarded-Prefix" in redirect.headers["Vary"]
     assert context == {
         "base_path": "/games/blockattack/",
         "game_name": None,
@@ -128,11 +137,62 @@ async def test_nonsense_forwarded_headers_are_a_bad_request(
 
 
 async def test_public_url_overrides_the_request(make_client: ClientFactory) -> None:
-    client = await make_client(public_url="https://example.com/ba/", trust_proxy=True)
-    response = await client.get("/", headers={"X-Forwarded-Host": "other.example"})
+    client = await make_client(public_url="https://example.com/ba/", trust_proxy=True,
+                               allowed_hosts=("other.example",))
+    response = await client.get("/", headers={"X-Forwarded-Host": "other.example",
+                                              "X-Forwarded-Prefix": "/elsewhere/"})
     context = page_context(await response.text())
     assert context["share_base"] == "https://example.com/ba/"
     assert context["ws_path"] == "/ba/ws"
+    assert "Vary" not in response.headers  # the page no longer depends on the request
+
+
+# -- allowed hosts: DNS rebinding ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/m/game1", "/static/test.txt", "/ws"])
+async def test_a_request_for_another_host_is_misdirected(
+    make_client: ClientFactory, path: str
+) -> None:
+    """A DNS-rebinding page (evil.example resolving to this machine) reaches the bridge with
+    its own name in Host: it gets 421 and a short body, never the site."""
+    client = await make_client()
+    port = client.port
+    for host in ["evil.example", f"evil.example:{port}", "127.0.0.1.evil.example"]:
+        response = await client.get(path, headers={"Host": host})
+        assert response.status == 421, host
+        text = await response.text()
+        assert "misdirected request" in text and "--allowed-hosts" in text and len(text) < 300
+
+
+async def test_allowed_hosts_and_local_names_are_served(make_client: ClientFactory) -> None:
+    client = await make_client(allowed_hosts=("Games.Example.org",))
+    port = client.port
+    for host in ["games.example.org", f"GAMES.example.org:{port}", f"localhost:{port}",
+                 f"127.0.0.1:{port}", f"[::1]:{port}"]:
+        response = await client.get("/", headers={"Host": host})
+        assert response.status == 200, host
+    assert (await client.get("/", headers={"Host": "a b"})).status == 400
+
+
+async def test_behind_a_proxy_the_forwarded_host_must_be_allowed_too(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(trust_proxy=True, allowed_hosts=("example.com",))
+    allowed = await client.get("/", headers={"X-Forwarded-Host": "example.com"})
+    assert allowed.status == 200
+    rebound = await client.get("/", headers={"X-Forwarded-Host": "evil.example"})
+    assert rebound.status == 421
+    # Without --trust-proxy the header means nothing, so it refuses nothing either.
+    direct = await make_client()
+    assert (await direct.get("/", headers={"X-Forwarded-Host": "evil.example"})).status == 200
+
+
+async def test_health_checks_answer_under_any_host(make_client: ClientFactory) -> None:
+    # Load balancers and probes name the bridge by whatever address they reach it at.
+    client = await make_client()
+    response = await client.get("/healthz", headers={"Host": "10.1.2.3:8080"})
+    assert response.status == 200 and await response.text() == "ok"
 
 
 async def test_the_real_page_and_scripts_are_served(

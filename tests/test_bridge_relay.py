@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bridge.relay import Outbox, TokenBucket
+from bridge.limits import TokenBucket
+from bridge.relay import Outbox
 
 
 async def test_a_burst_of_game_flux_keeps_only_the_newest() -> None:

@@ -29,8 +29,26 @@ async def test_websocket_from_another_origin_is_403(make_client: ClientFactory) 
     await ws.close()
 
 
+async def test_the_origin_check_compares_against_the_allowed_hosts(
+    make_client: ClientFactory,
+) -> None:
+    """Not against the request's own Host: a DNS-rebinding page could set both. An allowed Host
+    with a foreign Origin is refused; another allowed name on the same port is this site."""
+    client = await make_client()
+    port = client.port
+    assert await _handshake_status(client, origin="http://evil.example") == 403
+    assert await _handshake_status(client, origin=f"http://evil.example:{port}") == 403
+    assert await _handshake_status(client, origin=f"http://127.0.0.1:{port + 1}") == 403
+    ws = await client.ws_connect("/ws", origin=f"http://localhost:{port}")
+    await ws.close()
+    rebound = {"Host": f"evil.example:{port}"}
+    status = await _handshake_status(client, origin=f"http://evil.example:{port}",
+                                     headers=rebound)
+    assert status == 421
+
+
 async def test_websocket_origin_behind_a_trusted_proxy(make_client: ClientFactory) -> None:
-    client = await make_client(trust_proxy=True)
+    client = await make_client(trust_proxy=True, allowed_hosts=("example.com",))
     proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "example.com"}
     assert await _handshake_status(client, origin=origin_of(client), headers=proxied) == 403
     ws = await client.ws_connect("/ws", origin="https://example.com:443", headers=proxied)
@@ -221,7 +239,7 @@ async def test_frames_over_the_rate_are_dropped_with_one_notice(
 
 
 async def test_connections_per_address_are_capped(make_client: ClientFactory) -> None:
-    client = await make_client(max_connections_per_ip=2)
+    client = await make_client(max_websockets_per_ip=2)
     first = await client.ws_connect("/ws", origin=origin_of(client))
     second = await client.ws_connect("/ws", origin=origin_of(client))
     assert await _handshake_status(client, origin=origin_of(client)) == 429
@@ -232,7 +250,7 @@ async def test_connections_per_address_are_capped(make_client: ClientFactory) ->
 
 
 async def test_a_trusted_proxy_caps_by_forwarded_address(make_client: ClientFactory) -> None:
-    client = await make_client(max_connections_per_ip=1, trust_proxy=True)
+    client = await make_client(max_websockets_per_ip=1, trust_proxy=True)
 
     def from_ip(ip: str) -> dict[str, str]:
         return {"X-Forwarded-For": f"10.9.9.9, {ip}"}  # the proxy appends the real peer

@@ -94,6 +94,8 @@ def test_forged_tokens_and_names_change_nothing(server):
     alice, bob = paired(server.address)
     mallory = SeedClient(server.address, "mallory")
     try:
+        mallory.send({"command": "connect", "self": "mallory"})  # the handshake: no match yet
+        assert mallory.recv(1) == {"command": "verify"} and mallory.cookie is not None
         game = alice.game["game_name"]
         before = dict(alice.game)
         for forged in ({"command": "game_flux", "timestamp": 2**52, "game_name": game,
@@ -156,6 +158,8 @@ def test_a_reloaded_client_takes_its_seat_back(server):
     try:
         rejoin = {"command": "connect", "self": "alice", "game_name": alice.game["game_name"],
                   "token": alice.game["token"], "pad": "." * 400}
+        again.send({**rejoin, "timestamp": again.stamp()})  # a new address proves itself first
+        assert again.recv(0.5) == {"command": "verify"}
         again.send({**rejoin, "timestamp": 1000})  # older than alice's last request: ignored
         assert again.recv(0.5) is None
         again.send({**rejoin, "timestamp": again.stamp()})
@@ -203,9 +207,12 @@ def test_a_plain_seed_client_gets_in_by_repeating_connect(server):
     alice = SeedClient(server.address, "alice")
     bob = SeedClient(server.address, "bob")
     try:
-        alice.send({"command": "connect", "self": "alice", "opponent": "bob", "pad": "." * 400})
-        alice.drain(0.1)
-        start = bob.connect("alice", pad=0)  # unpadded: its allowance grows with each repeat
+        deadline = time.monotonic() + 5
+        while "game_name" not in alice.game:  # a verify first, then (cookie echoed) waiting
+            assert time.monotonic() < deadline
+            alice.send({"command": "connect", "self": "alice", "opponent": "bob"})
+            alice.drain(0.1)
+        start = bob.connect("alice", pad=0)  # unpadded: the cookie, not padding, lets it in
         assert start["command"] == "game_start"
     finally:
         alice.close()

@@ -176,6 +176,7 @@ def test_time_up_higher_score_wins():
     h.flux(BOB, {"game_name": alice["game_name"], "token": _token_of(h, "bob")})
     ends = dict(h.tick(60_000))
     assert ends[BOB]["winner"] == "alice" and ends[BOB]["reason"] == "time_up"
+    assert "top_out" not in ends[BOB]  # only a top_out ending says how
     assert ends[BOB]["user_score"] == 0 and ends[BOB]["opponent_score"] == alice["user_score"]
 
 
@@ -192,6 +193,8 @@ def test_top_out_loses():
         bot.learn(replies[ALICE])
     assert replies[ALICE]["command"] == "game_end" and replies[ALICE]["reason"] == "top_out"
     assert replies[ALICE]["winner"] == "bob" and replies[BOB]["winner"] == "bob"
+    # both are told how (docs/protocol.md game_end.top_out): the tower stops the next spawn
+    assert replies[ALICE]["top_out"] == replies[BOB]["top_out"] == "block_out"
 
 
 def test_silent_player_loses_by_disconnect():

@@ -12,13 +12,13 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 import websockets
-from aiohttp import web
 
-from bridge.app import init_app
+from bridge.app import serving
 from bridge.settings import BridgeSettings
 from tests.conftest import STATIC_TEXT, SiteDirs, page_context
 
@@ -102,33 +102,35 @@ class Stack:
 
 
 @pytest.fixture
+def bridge_overrides() -> dict[str, Any]:
+    """BridgeSettings for the stack's bridge besides its defaults (a test may override this)."""
+    return {}
+
+
+@pytest.fixture
 async def stack(
-    tmp_path: Path, site_dirs: SiteDirs, udp_server: tuple[str, int]
+    tmp_path: Path, site_dirs: SiteDirs, udp_server: tuple[str, int],
+    bridge_overrides: dict[str, Any],
 ) -> AsyncIterator[Stack]:
     """UDP server → bridge (base path /blockattack/, trusting the proxy) → nginx."""
     settings = BridgeSettings(
+        host="127.0.0.1",
         port=0,
         server=udp_server,
         base_path=PREFIX,
         trust_proxy=True,
         templates_dir=site_dirs.templates_dir,
         static_dir=site_dirs.static_dir,
+        **bridge_overrides,
     )
-    runner = web.AppRunner(init_app(settings))
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        bridge_port = runner.addresses[0][1]
+    async with serving(settings) as bridge:
         nginx_prefix = tmp_path / "nginx"
         nginx_prefix.mkdir()
-        process, public_port = await _start_nginx(nginx_prefix, bridge_port)
+        process, public_port = await _start_nginx(nginx_prefix, bridge.port)
         try:
-            yield Stack(public_port, bridge_port)
+            yield Stack(public_port, bridge.port)
         finally:
             await _stop(process)
-    finally:
-        await runner.cleanup()
 
 
 async def test_pages_under_the_prefix_show_the_public_address(stack: Stack) -> None:
@@ -175,3 +177,60 @@ async def test_the_origin_check_uses_the_public_address(stack: Stack) -> None:
         async with websockets.connect(url, origin=bridge_origin):
             pass
     assert caught.value.response.status_code == 403
+
+
+async def test_a_client_sent_forwarded_prefix_never_reaches_the_bridge(stack: Stack) -> None:
+    """nginx sets X-Forwarded-Prefix itself: a client's own would otherwise rewrite every path
+    in the page, for anyone a cache hands it to."""
+    lies = {"X-Forwarded-Prefix": "/evil/", "X-Forwarded-Proto": "javascript"}
+    async with (aiohttp.ClientSession(stack.public_origin) as session,
+                session.get(PREFIX, headers=lies) as page):
+        assert page.status == 200
+        context = page_context(await page.text())
+        assert (context["base_path"], context["ws_path"]) == (PREFIX, f"{PREFIX}ws")
+        assert "X-Forwarded-Prefix" in page.headers["Vary"]
+
+
+async def test_the_host_a_browser_names_must_be_allowed_through_nginx(stack: Stack) -> None:
+    async with (aiohttp.ClientSession(stack.public_origin) as session,
+                session.get(PREFIX, headers={"Host": "evil.example"}) as page):
+        assert page.status == 421
+
+
+# nginx's limit_conn and one more (within limit_req's burst of 20 + 1, so only limit_conn bites)
+FLOOD_WEBSOCKETS = 20 + 1
+
+
+@pytest.mark.parametrize(
+    "bridge_overrides", [{"max_websockets_per_ip": 64, "websockets_per_minute": 64}]
+)
+async def test_nginx_caps_connections_per_client(stack: Stack) -> None:
+    """One client's flood of connections meets nginx's limit_conn (20): a 503 from nginx, before
+    the bridge's own per-address caps (raised here, so only nginx's shows)."""
+    url = f"ws://127.0.0.1:{stack.public_port}{PREFIX}ws"
+    origin = websockets.Origin(stack.public_origin)
+    opened: list[websockets.ClientConnection] = []
+    refused: list[int] = []
+    try:
+        for _ in range(FLOOD_WEBSOCKETS):
+            try:
+                opened.append(await websockets.connect(url, origin=origin, open_timeout=10))
+            except websockets.InvalidStatus as exc:
+                refused.append(exc.response.status_code)
+        assert (len(opened), refused) == (20, [503])
+    finally:
+        for ws in opened:
+            await ws.close()
+
+
+async def test_nginx_limits_the_websocket_handshake_rate(stack: Stack) -> None:
+    """limit_req on the WebSocket location: 10 a second with bursts of 20, then 429. The requests
+    go one after another on one connection, so limit_conn never counts more than one."""
+    statuses = []
+    async with aiohttp.ClientSession(stack.public_origin) as session:
+        for _ in range(40):
+            async with session.get(f"{PREFIX}ws") as response:  # no Origin: the bridge says 403
+                statuses.append(response.status)
+    assert statuses[:21] == [403] * 21  # the burst, and the one token of the moment
+    assert 429 in statuses
+    assert set(statuses) == {403, 429}

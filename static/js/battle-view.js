@@ -119,8 +119,14 @@ export class BattleView {
     this.el.toast.hidden = true;
   }
 
-  /** The note over the opponent's field while their seat is quiet. */
-  away(isAway) {
+  /**
+   * The note over the opponent's field while their seat is quiet: the seconds left before they
+   * lose (`leftMs`, null when the server does not say).
+   */
+  away(isAway, leftMs = null, name = 'opponent') {
+    const text = leftMs === null ? `${name}: connection lost — waiting…`
+      : `${name} is away — loses in ${Math.ceil(leftMs / 1000)} s`;
+    if (isAway && this.el.away.textContent !== text) this.el.away.textContent = text;
     if (this.el.away.hidden === !isAway) return;
     this.el.away.hidden = !isAway;
   }

@@ -6,6 +6,17 @@ import { ACTIONS, keyLabel, powerSlot } from './settings.js';
 
 const NAME_KEY = 'blockattack.name';
 
+// The server's game names (docs/protocol.md): what the watch field accepts, bare or in a link.
+const GAME_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const LINKED_GAME = /\/m\/([A-Za-z0-9_-]{1,64})(?:[./)]*)(?:[?#].*)?$/;
+
+/** The game name in what was typed into "Watch a match": a link to it or the name; or null. */
+export function gameNameFrom(text) {
+  const raw = String(text ?? '').trim().replace(/[.)/]+$/, '');
+  if (GAME_NAME.test(raw)) return raw;
+  return LINKED_GAME.exec(raw)?.[1] ?? null;
+}
+
 /** The inviting host's name from a share link's fragment (#host=alice), if it is a valid name. */
 export function hostFromHash(hash) {
   const raw = new URLSearchParams(String(hash ?? '').replace(/^#/, '')).get('host');
@@ -13,8 +24,12 @@ export function hostFromHash(hash) {
 }
 
 export class Home {
-  /** choose({self, opponent?, gameName?}) is called when the player starts or joins a match. */
-  constructor(doc, { gameName, hash, storage, choose }) {
+  /**
+   * choose({self, opponent?, gameName?, queue?}) is called when the player starts or joins a
+   * match, watch(gameName) to watch one, named(self) when a valid name is typed or remembered
+   * (to ask who challenges it).
+   */
+  constructor(doc, { gameName, hash, storage, choose, watch = () => {}, named = () => {} }) {
     const $ = (id) => doc.getElementById(id);
     this.doc = doc;
     this.storage = storage;
@@ -23,6 +38,9 @@ export class Home {
     this.name = $('name');
     this.opponent = $('opponent');
     this.error = $('home-error');
+    this.named = named;
+    this.challengers = []; // who challenges the typed name, oldest first
+    this.promptedCreate = false; // Create pressed once while challenged: the prompt showed
     this.name.value = this.#remembered();
     $('join-box').hidden = !gameName;
     $('create-box').hidden = Boolean(gameName);
@@ -33,7 +51,33 @@ export class Home {
     }
     $('home-form').addEventListener('submit', (event) => {
       event.preventDefault();
+      // Create while someone challenges this name: their challenge first (a second press creates)
+      if (!gameName && this.challengers.length > 0 && !this.promptedCreate) {
+        this.promptedCreate = true;
+        this.#showChallenge();
+        return;
+      }
       this.#start(gameName ? { gameName } : {});
+    });
+    $('quick-button').addEventListener('click', () => this.#start({ queue: 'quick' }));
+    $('watch-button').addEventListener('click', () => {
+      const game = gameNameFrom($('watch-link').value);
+      if (game === null) {
+        this.showError('Paste the link of the match to watch, or its game name.');
+        return;
+      }
+      this.showError('');
+      watch(game);
+    });
+    $('challenged-accept').addEventListener('click', () => {
+      const [opponent] = this.challengers;
+      if (opponent !== undefined) this.#start({ opponent });
+    });
+    $('challenged-dismiss').addEventListener('click', () => { $('challenged-box').hidden = true; });
+    let typing = null;
+    this.name.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => this.askChallenges(), 400);
     });
     $('challenge-button').addEventListener('click', () => this.#challenge());
     this.opponent.addEventListener('keydown', (event) => {
@@ -45,6 +89,41 @@ export class Home {
 
   showError(text) {
     this.error.textContent = text;
+  }
+
+  /** Ask who challenges the name typed (when it is a valid name). */
+  askChallenges() {
+    const self = cleanName(this.name.value);
+    if (self !== null) this.named(self);
+  }
+
+  /** The server's answer: `from` challenge `self` (when that is still the name typed). */
+  challenged(self, from) {
+    if (cleanName(this.name.value) !== self) return;
+    const known = this.challengers.join();
+    this.challengers = [...from];
+    if (from.length === 0) {
+      this.doc.getElementById('challenged-box').hidden = true;
+    } else if (from.join() !== known) {
+      this.#showChallenge();
+    }
+  }
+
+  #showChallenge() {
+    const [first, ...more] = this.challengers;
+    const others = more.length > 0 ? ` (and ${more.length} more)` : '';
+    this.doc.getElementById('challenged-text').textContent = `${first} challenged you${others}.`;
+    this.doc.getElementById('challenged-box').hidden = false;
+  }
+
+  /** What probing the link said of its waiting match: who invited, and whom. */
+  showInvite({ host, invited }) {
+    if (!host) return;
+    const $ = (id) => this.doc.getElementById(id);
+    const you = invited ? `${host} challenged ${invited}.` : `${host} invited you to a match.`;
+    $('invite-text').textContent = you;
+    $('join-button').textContent = `Join ${host}’s match`;
+    if (invited && !this.name.value) this.name.value = invited;
   }
 
   focus() {
@@ -92,11 +171,14 @@ export class Home {
   }
 }
 
-/** The waiting page's share link, copy button and title. */
-export function showWaiting(doc, { link, opponent }) {
-  doc.getElementById('waiting-title').textContent = opponent
-    ? `Waiting for ${opponent}…` : 'Waiting for an opponent…';
-  doc.getElementById('share-link').value = link;
+/** The waiting page's share link, copy button and title; the queue's waiting time for quick. */
+export function showWaiting(doc, { link, opponent, quick = false }) {
+  let title = opponent ? `Waiting for ${opponent}…` : 'Waiting for an opponent…';
+  if (quick) title = 'Looking for an opponent…';
+  doc.getElementById('waiting-title').textContent = title;
+  doc.getElementById('share-box').hidden = quick;
+  doc.getElementById('queued').hidden = !quick;
+  doc.getElementById('share-link').value = link ?? '';
   doc.getElementById('copy-status').textContent = '';
 }
 

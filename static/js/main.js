@@ -2,19 +2,24 @@
 // DOM events become the session's intents (session.js, where the phases live) and its actions
 // become DOM, connection and storage changes. Everything it calls is a small module of its own.
 import { BattleView, renderLegend } from './battle-view.js';
-import { Hud, showEnd, showMessage, showView } from './hud.js';
+import {
+  Hud, formatClock, showCallout, showCountdown, showEnd, showMessage, showRematch, showView,
+} from './hud.js';
 import { Home, copyShareLink, renderControlsHelp, showWaiting } from './home.js';
 import { KeyboardInput, attachTouchButtons } from './input.js';
 import { Match } from './match.js';
 import { Connection, Stamper, wsUrl } from './net.js';
 import { drawOpponent, drawPlayer } from './render.js';
+import { Field } from './rules/field.js';
 import { Phase, Session } from './session.js';
 import {
-  dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting,
+  dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting, tabKey,
 } from './seats.js';
 import { loadSettings, powerSlot, saveSettings } from './settings.js';
 import { SettingsPanel } from './settings-panel.js';
+import { Sound, loadSound, saveSound } from './sound.js';
 import { Timer } from './timer.js';
+import { WatchView } from './watch-view.js';
 
 const $ = (id) => document.getElementById(id);
 const config = {
@@ -30,6 +35,7 @@ let settings = loadSettings(localStorage);
 let match = null; // the running Match (match.js), while the session plays
 const session = new Session({
   basePath: config.basePath, shareBase: config.shareBase, stamp: () => stamper.next(),
+  key: tabKey(sessionStorage, crypto),
 });
 
 const conn = new Connection(wsUrl(location, config.wsPath), {
@@ -38,11 +44,34 @@ const conn = new Connection(wsUrl(location, config.wsPath), {
   onOpen: () => run(session.socketOpened(performance.now())),
 });
 
-function startMatch({ message, total }) {
+let soundSettings = loadSound(localStorage);
+const sound = new Sound(soundSettings);
+const watchView = new WatchView(document);
+let callout = null; // the newest callout of this player's locks
+let countdownShown = null; // the countdown number last sounded
+let goAt = null; // when GO was shown
+let queuedSince = null; // the quick-match queue's waiting time counts from here
+
+// A tab in the background is told by its title (and a sound) that something needs the player.
+const TITLE = document.title;
+function announce(text, effect = 'arrive') {
+  sound.play(effect);
+  if (document.hidden) document.title = `● ${text} · ${TITLE}`;
+}
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) document.title = TITLE;
+});
+
+function startMatch({ message, total, countdownMs = 0 }) {
   const now = performance.now();
   match = new Match(message, {
-    settings, now, total, send: (m) => conn.send(m), stamp: () => stamper.next(),
+    settings, now, total, countdownMs, send: (m) => conn.send(m), stamp: () => stamper.next(),
   });
+  conn.link.restart(now); // the first replies of a match are no measure of the link
+  callout = null;
+  countdownShown = null;
+  goAt = countdownMs > 0 ? null : now;
+  if (countdownMs > 0) announce(`${match.opponent} is here: starting`);
   // At once, not at the next tick: a request with the token proves this address, so the
   // server's unasked pushes (the opponent's moves, powers) are not held back by its 3x limit.
   match.sendFlux();
@@ -53,18 +82,45 @@ function startMatch({ message, total }) {
   timer.start();
 }
 
+// A final field on the end screen: the opponent drawing, with the name above.
+const drawField = (canvas, rows, name) => drawOpponent(canvas, {
+  field: Field.fromRows(rows), name, away: false,
+});
+
 const VIEWS = {
-  home: ({ error }) => {
+  home: ({ error, invite }) => {
     if (error !== undefined) home.showError(error);
+    if (invite !== undefined) home.showInvite(invite);
     showView(document, 'home');
+    home.askChallenges();
   },
-  message: ({ title, text, home: withHome }) => showMessage(document, title, text, withHome),
-  waiting: ({ link, opponent }) => {
-    showWaiting(document, { link, opponent });
+  message: ({ title, text, home: withHome, buttons = [] }) => {
+    showMessage(document, title, text, withHome, buttons, intent);
+  },
+  waiting: ({ link, opponent, quick = false, since = null }) => {
+    queuedSince = quick ? since : null;
+    showWaiting(document, { link, opponent, quick });
     showView(document, 'waiting');
   },
-  end: ({ summary }) => showEnd(document, summary),
+  watch: () => {
+    watchView.reset();
+    showView(document, 'watch');
+    timer.start();
+  },
+  end: ({ summary, rematch }) => {
+    showEnd(document, summary, { rematch, drawField });
+    if (summary.outcome === 'win') announce('You win', 'win');
+    else if (summary.outcome === 'loss') announce(summary.title, 'lose');
+  },
 };
+
+// The buttons of the message view and the end screen: the session's intents.
+function intent(button) {
+  const now = performance.now();
+  if (button.intent === 'watch') run(session.watch({ gameName: button.gameName }, now));
+  else if (button.intent === 'playHere') run(session.playHere(now));
+  else if (button.intent === 'rematch') run(session.rematch(now));
+}
 
 // What each of the session's actions does to the page (session.js lists them).
 const ACTIONS = {
@@ -76,8 +132,9 @@ const ACTIONS = {
   'store-waiting': ({ gameName, entry }) => saveWaiting(sessionStorage, gameName, entry),
   'drop-waiting': ({ gameName }) => dropWaiting(sessionStorage, gameName),
   'start-match': startMatch,
-  'resume-match': ({ message }) => {
+  'resume-match': ({ message, countdownMs = 0 }) => {
     match.apply(message, performance.now());
+    match.startIn(countdownMs, performance.now());
     match.sendFlux(); // the new address proves itself with the token, so pushes reach it
   },
   apply: ({ message }) => match.apply(message, performance.now()),
@@ -85,7 +142,17 @@ const ACTIONS = {
     timer.stop();
     keyboard.releaseAll();
     match = null;
+    showCountdown(document, 0, Infinity);
   },
+  go: () => {
+    goAt = performance.now();
+    announce('GO', 'go');
+  },
+  'rematch-status': (status) => showRematch(document, status),
+  announce: ({ text }) => announce(text),
+  challenged: ({ self, from }) => home.challenged(self, from),
+  spectate: ({ message }) => watchView.update(message, performance.now()),
+  'stop-watch': () => timer.stop(),
   warn: ({ text }) => console.warn(text),
 };
 
@@ -95,7 +162,9 @@ function run(actions) {
 
 function choose(choice) {
   const now = performance.now();
-  if (choice.gameName) run(session.join(choice, now));
+  sound.unlock(); // a click: browsers let audio start from here
+  if (choice.queue === 'quick') run(session.quick(choice, now));
+  else if (choice.gameName) run(session.join(choice, now));
   else if (choice.opponent) run(session.challenge(choice, now));
   else run(session.create(choice, now));
 }
@@ -118,18 +187,29 @@ function leave() {
 const timer = new Timer({
   update: (dt) => match?.step(dt, performance.now()),
   draw: () => {
-    if (!match) return;
     const now = performance.now();
+    if (session.phase === Phase.WATCHING) watchView.draw(now);
+    if (!match) return;
     drawPlayer($('player-canvas'), match.playerView(now));
     drawOpponent($('opponent-canvas'), match.opponentView());
     hud.match(match, now);
     battle.powers(match.powers, settings.bindings);
     battle.show(match.takeEvents());
-    battle.away(match.away);
+    battle.away(match.away, match.awayLeftAt(now), match.opponent);
+    const count = match.countdownAt(now);
+    if (count > 0 && count !== countdownShown) {
+      countdownShown = count;
+      sound.play('count');
+    }
+    showCountdown(document, count, goAt === null ? 0 : now - goAt);
+    for (const next of match.takeCallouts()) callout = next;
+    showCallout(document, callout, now);
+    for (const cue of match.takeCues()) sound.play(cue);
   },
 });
 
-const playing = () => session.phase === Phase.PLAYING && match !== null && !panel.isOpen;
+const playing = () => session.phase === Phase.PLAYING && match !== null && !panel.isOpen
+  && !(match.countdownAt(performance.now()) > 0);
 const usePower = (slot) => {
   if (playing()) match.usePower(slot, performance.now());
 };
@@ -166,7 +246,39 @@ renderLegend(document, $('legend-home'));
 
 const home = new Home(document, {
   gameName: config.gameName, hash: location.hash, storage: localStorage, choose,
+  watch: (gameName) => run(session.watch({ gameName }, performance.now())),
+  named: (self) => run(session.askChallenges({ self })),
 });
+
+// Settings: the sound's mute and volume, remembered apart from the keys.
+function showSoundSettings() {
+  $('sound-mute').checked = soundSettings.muted;
+  $('sound-volume').value = String(Math.round(soundSettings.volume * 100));
+  $('sound-volume-value').textContent = `${Math.round(soundSettings.volume * 100)}%`;
+}
+function setSound(next) {
+  soundSettings = next;
+  sound.configure(next);
+  saveSound(localStorage, next);
+  showSoundSettings();
+}
+$('sound-mute').addEventListener('change', (event) => {
+  setSound({ ...soundSettings, muted: event.target.checked });
+});
+$('sound-volume').addEventListener('input', (event) => {
+  setSound({ ...soundSettings, volume: Number(event.target.value) / 100 });
+  sound.unlock();
+  sound.play('rotate');
+});
+showSoundSettings();
+$('rematch-button').addEventListener('click', () => run(session.rematch(performance.now())));
+$('rematch-accept').addEventListener('click', () => run(session.rematch(performance.now())));
+$('rematch-decline').addEventListener('click', () => {
+  run(session.declineRematch(performance.now()));
+});
+$('stop-watching').addEventListener('click', () => run(session.leave()));
+document.addEventListener('pointerdown', () => sound.unlock(), { once: true });
+document.addEventListener('keydown', () => sound.unlock(), { once: true });
 
 keyboard.setBindings(settings.bindings);
 keyboard.attach(window);
@@ -185,7 +297,11 @@ setInterval(() => {
   if (session.live && match !== null) match.tick(now);
   const status = conn.status();
   hud.connection(status);
-  battle.link(session.phase === Phase.PLAYING ? status : { state: 'online', silentMs: 0 });
+  if (queuedSince !== null && session.phase === Phase.WAITING) {
+    const text = formatClock(now - queuedSince);
+    if ($('queued-time').textContent !== text) $('queued-time').textContent = text;
+  }
+  battle.link(session.live ? status : { state: 'online', silentMs: 0 });
 }, 50);
 
 conn.open();

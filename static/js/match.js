@@ -5,21 +5,25 @@
 // least once a second otherwise"). No DOM: `now` is passed in (ms).
 import { FieldAnimations } from './animations.js';
 import { BattleFeed } from './battle.js';
+import { calloutFor } from './callouts.js';
 import { LocalGame } from './game.js';
 import { Handling } from './handling.js';
 import { FluxSchedule, fluxMessage } from './messages.js';
 import { Prediction } from './prediction.js';
 import { parseServerMessage } from './server-messages.js';
 import { PREVIEW_COUNT } from './render.js';
-import { HEIGHT, WIDTH } from './rules/field.js';
+import { Field } from './rules/field.js';
 import { drop } from './rules/movement.js';
 
 export class Match {
   /**
    * start: the game_start message; send(msg) → true if it went out; stamp() → a client
-   * timestamp; total: the match length in ms if known (a rejoin), else start.time_left.
+   * timestamp; total: the match length in ms if known (a rejoin), else start.time_left;
+   * countdownMs: the pieces start to fall this long after `now` (game_start.countdown_ms).
    */
-  constructor(start, { settings, send, stamp, total = null, now, warn = console.warn }) {
+  constructor(start, {
+    settings, send, stamp, total = null, now, countdownMs = 0, warn = console.warn,
+  }) {
     this.gameName = start.game_name;
     this.token = start.token;
     this.self = start.self;
@@ -31,12 +35,19 @@ export class Match {
     this.now = now;
     this.prediction = new Prediction();
     this.handling = new Handling(settings);
-    this.game = new LocalGame(this.prediction, { onLock: () => this.sendFlux() });
+    this.game = new LocalGame(this.prediction, { onLock: (result) => this.#locked(result) });
     this.schedule = new FluxSchedule();
-    this.opponentRows = Array(HEIGHT).fill('.'.repeat(WIDTH));
+    this.opponentField = Field.empty(); // its hidden rows too, for drawing
     this.opponentScore = 0;
     this.opponentLines = 0;
     this.away = false;
+    this.awayMs = null; // ms until the away opponent loses, as of awayAt
+    this.awayAt = now;
+    this.watchers = 0;
+    this.startAt = now + countdownMs; // before it, no piece falls and no key plays
+    this.callouts = []; // calloutFor results of this player's locks, for the HUD
+    this.cues = []; // sound effects (sound.js) since last taken
+    this.b2b = false; // the board's back-to-back flag as last seen, for the next callout
     this.timeLeft = this.total;
     this.timeAt = now;
     this.feed = new BattleFeed({ self: this.self, opponent: this.opponent });
@@ -64,7 +75,9 @@ export class Match {
       this.schedule.acked();
     }
     // null: not in this message, the last known value stands
-    if (msg.opponent_blocks !== null) this.opponentRows = msg.opponent_blocks;
+    if (msg.opponent_blocks !== null) {
+      this.opponentField = Field.fromRows(msg.opponent_blocks, msg.opponent_hidden);
+    }
     if (msg.opponent_score !== null) this.opponentScore = msg.opponent_score;
     if (msg.opponent_lines !== null) this.opponentLines = msg.opponent_lines;
     if (msg.time_left !== null) {
@@ -72,6 +85,10 @@ export class Match {
       this.timeAt = now;
     }
     this.away = msg.opponent_away;
+    this.awayMs = msg.opponent_away ? msg.opponent_away_ms : null;
+    this.awayAt = now;
+    this.watchers = msg.watchers;
+    this.b2b = this.prediction.board.b2b;
     this.feed.server(msg, this.prediction.takePowerRejections());
     this.#takeEffects(now);
     return true;
@@ -90,8 +107,48 @@ export class Match {
       return false;
     }
     this.feed.used(use);
+    this.cues.push('power');
     this.sendFlux();
     return true;
+  }
+
+  /** The countdown moved (a repeated game_start): the pieces fall `countdownMs` after `now`. */
+  startIn(countdownMs, now) {
+    this.startAt = now + countdownMs;
+  }
+
+  /** Whole seconds to GO at `now` (3, 2, 1), 0 at and after it. */
+  countdownAt(now) {
+    return Math.max(0, Math.ceil((this.startAt - now) / 1000));
+  }
+
+  /** ms until the away opponent loses, at `now`; null when they are not away (or unsaid). */
+  awayLeftAt(now) {
+    return this.awayMs === null ? null : Math.max(0, this.awayMs - (now - this.awayAt));
+  }
+
+  // A lock of this player's: its callout and sound, then the request that tells the server.
+  #locked(result) {
+    const board = this.prediction.board;
+    const callout = calloutFor(result, board, this.b2b);
+    this.b2b = board.b2b;
+    this.cues.push(callout.cue);
+    if (callout.shown) this.callouts.push({ ...callout, at: this.now });
+    this.sendFlux();
+  }
+
+  /** Callouts since last asked, oldest first. */
+  takeCallouts() {
+    const callouts = this.callouts;
+    this.callouts = [];
+    return callouts;
+  }
+
+  /** Sound effects since last asked. */
+  takeCues() {
+    const cues = this.cues;
+    this.cues = [];
+    return cues;
   }
 
   /** Words for the battle log and toasts since last asked (see battle.js). */
@@ -104,6 +161,10 @@ export class Match {
   #takeEffects(now) {
     const applied = this.prediction.takeAppliedEffects();
     if (applied.length === 0) return;
+    for (const effect of applied) {
+      if (effect.kind === 'garbage') this.cues.push('garbage');
+      else if (effect.from !== this.self) this.cues.push('hit');
+    }
     this.feed.applied(applied);
     for (const effect of applied) this.animations.add(effect, now);
   }
@@ -112,6 +173,11 @@ export class Match {
   step(dt, now) {
     this.now = now;
     const commands = this.handling.step(dt);
+    if (now < this.startAt) return; // the countdown: keys and gravity wait for GO
+    for (const { kind } of commands) {
+      if (kind === 'shift') this.cues.push('move');
+      else if (kind === 'rotate') this.cues.push('rotate');
+    }
     this.game.update(dt, this.total - this.timeLeftAt(now), commands);
     this.#takeEffects(now);
   }
@@ -134,7 +200,7 @@ export class Match {
       gameName: this.gameName,
       token: this.token,
       userRows: this.prediction.board.field.toRows(),
-      opponentRows: this.opponentRows,
+      opponentRows: this.opponentField.toRows(),
       score: this.prediction.board.score,
       locks: this.prediction.pendingLocks(),
       power: this.prediction.pendingPower(),
@@ -143,7 +209,8 @@ export class Match {
   }
 
   timeLeftAt(now) {
-    return Math.max(0, this.timeLeft - (now - this.timeAt));
+    // the server's time_left stays the full length until the start: the clock runs from GO
+    return Math.max(0, this.timeLeft - Math.max(0, now - Math.max(this.timeAt, this.startAt)));
   }
 
   get toppedOut() {
@@ -172,6 +239,6 @@ export class Match {
   }
 
   opponentView() {
-    return { rows: this.opponentRows, name: this.opponent, away: this.away };
+    return { field: this.opponentField, name: this.opponent, away: this.away };
   }
 }

@@ -18,6 +18,8 @@ export const MAX_WAITING = 4; // matches one address may have waiting for an opp
 export const MAX_NAME_LENGTH = 16;
 export const NAME_PATTERN = `[A-Za-z0-9_ .-]{1,${MAX_NAME_LENGTH}}`;
 const NAME = new RegExp(`^${NAME_PATTERN}$`);
+// connect's `key`: the tab's own secret for its seats, at least 96 bits in base64url
+export const KEY_PATTERN = '[A-Za-z0-9_-]{16,64}';
 
 /** The trimmed name, or null when the server would refuse it. */
 export function cleanName(raw) {
@@ -27,26 +29,57 @@ export function cleanName(raw) {
 
 const byteLength = (msg) => new TextEncoder().encode(JSON.stringify(msg)).length;
 
-/**
- * `connect`: open a match, challenge by name, join by link, or come back to a seat (waiting or
- * playing) with its token. Padded with `pad` (the server ignores it) to MIN_CONNECT_BYTES.
- */
-export function connectMessage({
-  self, opponent = null, gameName = null, token = null, timestamp = undefined,
-}) {
-  const msg = { command: 'connect', self };
-  if (timestamp !== undefined) msg.timestamp = timestamp;
-  if (gameName) {
-    msg.game_name = gameName;
-    if (token) msg.token = token;
-  } else {
-    msg.opponent = opponent || null;
-  }
+// Padded with `pad` (the server ignores it) to MIN_CONNECT_BYTES: the answer to a request from
+// an address not yet proven may be at most AMPLIFICATION times its size.
+function padded(msg) {
   msg.pad = '';
   const short = MIN_CONNECT_BYTES - byteLength(msg);
   if (short > 0) msg.pad = '.'.repeat(short);
   else delete msg.pad;
   return msg;
+}
+
+/**
+ * `connect`: open a match, challenge by name, join by link, come back to a seat (waiting or
+ * playing) with its token, or wait in the quick-match queue (`queue: 'quick'`). Padded. `key`:
+ * the tab's own secret (seats.js tabKey), so the server hands this seat's token to this tab only.
+ */
+export function connectMessage({
+  self, opponent = null, gameName = null, token = null, queue = null, timestamp = undefined,
+  key = null,
+}) {
+  const msg = { command: 'connect', self };
+  if (timestamp !== undefined) msg.timestamp = timestamp;
+  if (key) msg.key = key;
+  if (gameName) {
+    msg.game_name = gameName;
+    if (token) msg.token = token;
+  } else if (queue) {
+    msg.queue = queue;
+  } else {
+    msg.opponent = opponent || null;
+  }
+  return padded(msg);
+}
+
+/** `probe`: the state of the match behind a link, before asking for a name. Padded. */
+export function probeMessage({ timestamp, gameName }) {
+  return padded({ command: 'probe', timestamp, game_name: gameName });
+}
+
+/** `watch`: a spectator's request, repeated to stay watching. Padded (spectate is large). */
+export function watchMessage({ timestamp, gameName }) {
+  return padded({ command: 'watch', timestamp, game_name: gameName });
+}
+
+/** `rematch` on an ended match: answer 'ask' | 'accept' (both: I want one) | 'decline'. */
+export function rematchMessage({ timestamp, gameName, token, answer }) {
+  return { command: 'rematch', timestamp, game_name: gameName, token, answer };
+}
+
+/** `challenges`: who is challenging `self` (names are not accounts: anyone may ask). */
+export function challengesMessage({ timestamp, self }) {
+  return { command: 'challenges', timestamp, self };
 }
 
 export function leaveMessage({ timestamp, gameName, token }) {
@@ -130,29 +163,62 @@ const REASONS = {
   top_out: 'topped out',
   disconnect: 'lost connection',
   forfeit: 'left the match',
+  server_shutdown: 'The server shut down before the match could finish',
+  server_lost: 'The connection to the game server was lost',
 };
+// Ends that no player caused: nobody won, and it was no draw either.
+const NO_RESULT = new Set(['server_shutdown', 'server_lost']);
+const LEFT = 'left'; // game_end.left: the tab closed and did not come back in its grace
+// game_end.top_out: how the loser topped out (rules.md "Top-out")
+const TOP_OUTS = { lock_out: 'lock out', block_out: 'block out', garbage: 'garbage out' };
 
-/** The end screen's words for a `game_end`, from `self`'s side. */
+/**
+ * The end screen's words for a `game_end`, from `self`'s side; a spectator (`self` not one of
+ * the players) sees it from the first player's side, without "You". `stats` and `fields` (the
+ * server's books, null when absent) come in the order of `scores`.
+ */
 export function endSummary(msg, self) {
   const winner = typeof msg.winner === 'string' ? msg.winner : null;
   const names = Object.keys(msg.score ?? {});
-  const opponent = names.find((name) => name !== self) ?? 'Opponent';
-  let title = 'Draw';
+  const watcher = self === null || (names.length > 0 && !names.includes(self));
+  const me = watcher ? names[0] ?? 'Player' : self;
+  const opponent = names.find((name) => name !== me) ?? 'Opponent';
+  let title = NO_RESULT.has(msg.reason) ? 'Match stopped' : 'Draw';
   if (winner !== null) title = winner === self ? 'You win!' : `${winner} wins`;
-  const loser = winner === null ? null : winner === self ? opponent : self;
-  const said = REASONS[msg.reason] ?? String(msg.reason ?? '');
+  const loser = winner === null ? null : winner === me ? opponent : me;
+  let said = msg.left ? LEFT : REASONS[msg.reason] ?? String(msg.reason ?? '');
+  const how = !msg.left && msg.reason === 'top_out' ? TOP_OUTS[msg.top_out] ?? msg.top_out : null;
+  if (typeof how === 'string') said = `${said} (${how})`; // "bob topped out (block out)"
   // "Time's up" stands alone; the others say who: "bob topped out"
   const who = loser === self ? 'You' : loser;
   const reason = msg.reason === 'time_up' || loser === null ? said : `${who} ${said}`;
+  let outcome = winner === null ? 'draw' : winner === self ? 'win' : 'loss';
+  if (watcher) outcome = 'watched';
+  const both = [me, opponent];
   return {
     title,
     reason,
-    outcome: winner === null ? 'draw' : winner === self ? 'win' : 'loss',
+    outcome,
     scores: [
-      { name: self, score: msg.user_score ?? msg.score?.[self] ?? 0 },
-      { name: opponent, score: msg.opponent_score ?? msg.score?.[opponent] ?? 0 },
+      { name: me, score: (watcher ? null : msg.user_score) ?? msg.score?.[me] ?? 0 },
+      { name: opponent, score: (watcher ? null : msg.opponent_score) ?? msg.score?.[opponent] ?? 0 },
     ],
+    stats: msg.stats ? both.map((name) => msg.stats[name] ?? null) : null,
+    fields: msg.fields ? both.map((name) => msg.fields[name] ?? null) : null,
   };
+}
+
+/** "alice won 3,200 to 2,900" (or "a draw at 1,000 each") for an ended match's link. */
+export function resultText({ winner, score }) {
+  const format = (n) => n.toLocaleString('en-US');
+  const names = Object.keys(score ?? {});
+  if (winner === null || !names.includes(winner)) {
+    const points = names.map((name) => `${name} ${format(score[name])}`).join(', ');
+    return points ? `a draw (${points})` : 'a draw';
+  }
+  const loser = names.find((name) => name !== winner);
+  const theirs = loser === undefined ? '' : ` to ${format(score[loser])}`;
+  return `${winner} won ${format(score[winner])}${theirs}`;
 }
 
 const ERRORS = {
@@ -164,8 +230,15 @@ const ERRORS = {
   bad_token: 'Your seat in this match could not be restored.',
   not_in_game: 'You are not a player of this match.',
   server_full: 'The server is full right now. Try again in a minute.',
+  server_shutdown: 'This server is shutting down. Try again in a moment.',
+  directory_unavailable: 'The game servers cannot reach their directory right now. '
+    + 'Try again in a moment.',
   too_many_waiting: `You already have ${MAX_WAITING} matches waiting for an opponent. `
     + 'Cancel one first.',
+  too_many_matches: 'Too many matches were started from your network just now. '
+    + 'Finish one, or try again in a minute.',
+  moved: 'This match is open in another tab.',
+  too_many_watchers: 'Too many people are watching this match right now. Try again later.',
 };
 
 /** Words for an `error` frame's reason; unknown reasons are shown as they came. */

@@ -30,6 +30,11 @@ export class Stamper {
 }
 
 export const POOR_RTT_MS = 300; // a round trip slower than this shows "poor connection"
+// The bridge's close at capacity (docs/protocol.md "The bridge"): 1013 Try Again Later.
+export const BUSY_CLOSE = 1013;
+const BUSY_ATTEMPT = 5; // a busy bridge is retried no sooner than backoffDelay's cap, ~5 s
+const SOCKET_TEXT = { connecting: 'connecting…', reconnecting: 'reconnecting…',
+  busy: 'server busy · retrying…' };
 // Requests unanswered this long show "no reply" (a playing client sends at least once a second).
 export const SILENT_MS = 2500;
 
@@ -39,47 +44,122 @@ const ANSWERED = new Set(['connect', 'game_flux']);
 // the game_flux that carries `echo`; a game_flux without it is an unasked push.
 const isReply = (msg) => msg.command !== 'game_flux' || msg.echo !== undefined;
 
+// The round-trip figure (issue: it must read what the page itself sees, from the first second).
+export const RTT_SAMPLES = 5; // the figure is the median of the last this many fresh samples
+export const OUTAGE_MS = 1000; // a request sent, or answered, after this long without a reply
+// A reply that ended this many outage samples in a row is believed: the link really is slow.
+const SLOW_LINK_SAMPLES = 5;
+export const START_SKIP_MS = 250; // requests this soon after a match (or socket) start: no sample
+const PENDING_MAX = 64; // requests remembered for their send time
+
 /**
- * How the link to the server is doing. Round-trip time from `echo` (docs/protocol.md: a direct
- * game_flux reply carries the `timestamp` of the request it answers, on this client's own clock):
- * RTT = wall clock now − echo, smoothed. "No reply" from the oldest request not answered yet.
+ * The round trip as the page sees it: a reply's `echo` names the request it answers (its
+ * `timestamp`), whose send time (monotonic) is remembered. A sample is fresh unless its request
+ * sat in a queue (the socket still had bytes to send, or an older request was already long
+ * unanswered), its reply ended an outage, a newer request was answered first, or it was sent
+ * right after a match or socket started (the first replies queue behind the server's and the
+ * page's start work). The figure is the median of the last RTT_SAMPLES fresh samples. Pure.
+ */
+export class RttEstimator {
+  #pending = new Map(); // timestamp → {at, fresh}
+  #samples = [];
+  #newestEcho = -Infinity;
+  #skipUntil = -Infinity;
+  #slowRun = 0;
+
+  /** A request stamped `timestamp` went out at `now`; `queued`: it could not go at once. */
+  sent(timestamp, now, { queued = false, unansweredSince = null } = {}) {
+    if (!Number.isSafeInteger(timestamp)) return;
+    const outage = unansweredSince !== null && now - unansweredSince >= OUTAGE_MS;
+    this.#pending.set(timestamp, { at: now, fresh: !queued && !outage && now >= this.#skipUntil });
+    if (this.#pending.size > PENDING_MAX) this.#pending.delete(this.#pending.keys().next().value);
+  }
+
+  /**
+   * The reply to request `echo` arrived at `now` after `silentMs` without any reply; `fallback`
+   * (wall clock now − echo) when the request is not remembered. Returns the sample or null.
+   */
+  replied(echo, now, { silentMs = 0, fallback = null } = {}) {
+    const request = this.#pending.get(echo);
+    for (const stamp of this.#pending.keys()) if (stamp <= echo) this.#pending.delete(stamp);
+    const overtaken = echo <= this.#newestEcho;
+    this.#newestEcho = Math.max(this.#newestEcho, echo);
+    const sample = request === undefined ? fallback : now - request.at;
+    if (sample === null || sample < 0 || overtaken || request?.fresh === false) return null;
+    if (silentMs >= OUTAGE_MS && this.#slowRun + 1 < SLOW_LINK_SAMPLES) {
+      this.#slowRun += 1;
+      return null;
+    }
+    this.#slowRun = 0;
+    this.#samples.push(sample);
+    if (this.#samples.length > RTT_SAMPLES) this.#samples.shift();
+    return sample;
+  }
+
+  /** A match (or socket) starts at `now`: its first requests give no sample. */
+  restart(now) {
+    this.#skipUntil = now + START_SKIP_MS;
+    for (const request of this.#pending.values()) request.fresh = false;
+  }
+
+  /** The median of the recent fresh samples, or null before the first. */
+  get value() {
+    if (this.#samples.length === 0) return null;
+    const sorted = [...this.#samples].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+}
+
+/**
+ * How the link to the server is doing: the round trip (RttEstimator, from `echo`: docs/protocol.md,
+ * a direct game_flux reply carries the `timestamp` of the request it answers) and "no reply" from
+ * the oldest request not answered yet.
  */
 export class LinkMonitor {
   constructor() {
-    this.rtt = null;
+    this.estimator = new RttEstimator();
     this.unansweredSince = null;
   }
 
-  /** `msg` went out at `now` (a monotonic clock, ms). */
-  sent(msg, now) {
-    if (ANSWERED.has(msg.command) && this.unansweredSince === null) this.unansweredSince = now;
+  get rtt() {
+    return this.estimator.value;
+  }
+
+  /** `msg` went out at `now` (a monotonic clock, ms); `queued`: the socket still had bytes. */
+  sent(msg, now, queued = false) {
+    if (!ANSWERED.has(msg.command)) return;
+    this.estimator.sent(msg.timestamp, now, { queued, unansweredSince: this.unansweredSince });
+    if (this.unansweredSince === null) this.unansweredSince = now;
   }
 
   /** A message arrived at `now`; `wallNow` is the clock the client stamps its requests with. */
   heard(msg, now, wallNow) {
     if (!isReply(msg)) return;
+    const silentMs = this.unansweredSince === null ? 0 : now - this.unansweredSince;
     this.unansweredSince = null;
     const echo = msg.echo;
     if (!Number.isSafeInteger(echo) || echo > wallNow || wallNow - echo > 60000) return;
-    const sample = wallNow - echo;
-    // RFC 6298 §2 style smoothing (alpha = 1/8) keeps one slow reply from jumping the display
-    this.rtt = this.rtt === null ? sample : this.rtt + (sample - this.rtt) / 8;
+    this.estimator.replied(echo, now, { silentMs, fallback: wallNow - echo });
+  }
+
+  /** A match starts at `now`: the replies to its first requests are no measure of the link. */
+  restart(now) {
+    this.estimator.restart(now);
   }
 
   /** A new socket: nothing sent on it is waiting for an answer. */
-  forget() {
+  forget(now = null) {
     this.unansweredSince = null;
+    if (now !== null) this.estimator.restart(now);
   }
 
   /**
-   * The indicator for socket state `socket` ('connecting' | 'online' | 'reconnecting') at `now`:
-   * {state: 'connecting' | 'online' | 'poor' | 'reconnecting', text, silentMs}.
+   * The indicator for socket state `socket` ('connecting' | 'online' | 'reconnecting' | 'busy')
+   * at `now`: {state: 'connecting' | 'online' | 'poor' | 'reconnecting' | 'busy', text, silentMs}.
    */
   status(socket, now) {
-    if (socket !== 'online') {
-      return { state: socket, text: socket === 'connecting' ? 'connecting…' : 'reconnecting…',
-        silentMs: 0 };
-    }
+    if (socket !== 'online') return { state: socket, text: SOCKET_TEXT[socket], silentMs: 0 };
     const silentMs = this.unansweredSince === null ? 0 : now - this.unansweredSince;
     if (silentMs >= SILENT_MS) {
       return { state: 'poor', text: `no reply for ${Math.floor(silentMs / 1000)} s`, silentMs };
@@ -135,19 +215,20 @@ export class Connection {
     const socket = new this.WebSocketImpl(this.url);
     this.socket = socket;
     socket.addEventListener('open', () => {
-      this.link.forget();
+      this.link.forget(this.clock());
       this.#setState('online');
       this.handlers.onOpen?.();
     });
     socket.addEventListener('message', (event) => this.#receive(event.data));
-    socket.addEventListener('close', () => this.#lost(socket));
+    socket.addEventListener('close', (event) => this.#lost(socket, event?.code));
   }
 
   /** Send one message; false when the socket is not open (the caller's schedule retries). */
   send(msg) {
     if (this.socket?.readyState !== 1) return false;
+    const queued = this.socket.bufferedAmount > 0; // this request waits behind others
     this.socket.send(JSON.stringify(msg));
-    this.link.sent(msg, this.clock());
+    this.link.sent(msg, this.clock(), queued);
     return true;
   }
 
@@ -174,10 +255,13 @@ export class Connection {
     this.handlers.onMessage(msg);
   }
 
-  #lost(socket) {
+  #lost(socket, code) {
     if (socket !== this.socket || this.closed) return;
-    this.#setState('reconnecting');
-    this.retryTimer = setTimeout(() => this.open(), backoffDelay(this.attempt));
+    // A bridge at capacity says so: show it, and come back later rather than sooner.
+    const busy = code === BUSY_CLOSE;
+    this.#setState(busy ? 'busy' : 'reconnecting');
+    const attempt = busy ? Math.max(this.attempt, BUSY_ATTEMPT) : this.attempt;
+    this.retryTimer = setTimeout(() => this.open(), backoffDelay(attempt));
     this.attempt += 1;
   }
 

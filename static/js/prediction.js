@@ -1,9 +1,9 @@
 // The client's predicted state of its own player: pure (no DOM, no WebSocket, no clock).
 //
 // It keeps the bookkeeping of rules.md "Hold", "Locks" and "Battle" and reconciles with the
-// server as docs/protocol.md says: the predicted board is the authoritative board (field, fx and
-// pending effects) with the locks the server has not acknowledged replayed on it; the piece in
-// hand is kept.
+// server as docs/protocol.md says: the predicted board is the authoritative board (field with
+// its hidden rows, fx and pending effects) with the locks the server has not acknowledged
+// replayed on it; the piece in hand is kept. Hidden cells come without letters (as garbage).
 //
 //   const p = new Prediction();
 //   p.applyServer(msg)    // a game_start or game_flux message, already timestamp-filtered,
@@ -66,7 +66,7 @@ function serverState(raw) {
   const msg = parseServerMessage(raw);
   return {
     board: Object.freeze({
-      field: Field.fromRows(msg.user_blocks),
+      field: Field.fromRows(msg.user_blocks, msg.user_hidden), // hidden rows included
       combo: msg.combo,
       b2b: msg.b2b,
       lines: msg.lines,

@@ -10,8 +10,13 @@ export const COLORS = Object.freeze({
   I: '#2fd4f0', O: '#f5d320', T: '#a64ddb', S: '#46c93a',
   Z: '#ec3b3b', J: '#3866e8', L: '#f28a1e', G: '#7d8591',
 });
-const SHOWN_HIDDEN = 2; // hidden rows drawn (faintly) above the field
+// Hidden rows (rules.md "The field") are drawn above the well, every occupied one in one neutral
+// colour: the wire sends them without letters (docs/protocol.md "Hidden rows").
+const SHOWN_HIDDEN = 2; // the player's layout always has room for the spawn rows
+export const MAX_SHOWN_HIDDEN = 8; // a taller stack is clipped: the well must stay large
+const HIDDEN_COLOR = '#505a6e';
 const SIDE = 5; // cells of the hold and next columns either side of the player's field
+const OPPONENT_HEADER = 1.6; // rows of the name above the opponent's field
 export const PREVIEW_COUNT = 5; // coming pieces shown: fewer than the server's preview holds
 const FONT = 'system-ui, -apple-system, "Segoe UI", sans-serif';
 
@@ -29,9 +34,9 @@ export function fitCanvas(canvas, dpr = globalThis.devicePixelRatio || 1) {
   return { ctx, width, height, dpr };
 }
 
-function drawCell(ctx, px, py, size, letter, alpha = 1) {
+function drawCell(ctx, px, py, size, letter, alpha = 1, color = COLORS[letter] ?? COLORS.G) {
   ctx.globalAlpha = alpha;
-  ctx.fillStyle = COLORS[letter] ?? COLORS.G;
+  ctx.fillStyle = color;
   ctx.fillRect(px, py, size, size);
   if (size >= 6) {
     const bevel = Math.max(1, Math.round(size / 8));
@@ -55,22 +60,31 @@ function drawWell(ctx, x0, y0, cell) {
     WIDTH * cell + ctx.lineWidth, HEIGHT * cell + ctx.lineWidth);
 }
 
-// Cells of `rows` (visible rows, top first) plus, faintly, anything in the shown hidden rows.
-function drawRows(ctx, x0, y0, cell, get, firstRow) {
+/**
+ * How many hidden rows to draw above `field`: every occupied one (from the highest down to row
+ * -1), at least `least`, at most MAX_SHOWN_HIDDEN.
+ */
+export function hiddenRowsShown(field, least = 0) {
+  return Math.min(MAX_SHOWN_HIDDEN, Math.max(least, field.hiddenHeight()));
+}
+
+// The field's cells from row `firstRow` (negative: hidden rows, in the neutral colour) down.
+function drawRows(ctx, x0, y0, cell, field, firstRow) {
   for (let y = firstRow; y < HEIGHT; y += 1) {
     for (let x = 0; x < WIDTH; x += 1) {
-      const letter = get(x, y);
+      const letter = field.get(x, y);
       if (letter !== '.' && letter !== '#') {
-        drawCell(ctx, x0 + x * cell, y0 + y * cell, cell, letter, y < 0 ? 0.4 : 1);
+        const color = y < 0 ? HIDDEN_COLOR : undefined;
+        drawCell(ctx, x0 + x * cell, y0 + y * cell, cell, letter, 1, color);
       }
     }
   }
 }
 
-function drawPiece(ctx, x0, y0, cell, state, alpha) {
+function drawPiece(ctx, x0, y0, cell, state, alpha, shown) {
   for (const [dx, dy] of pieceCells(state.piece, state.r)) {
     const y = state.y + dy;
-    if (y < -SHOWN_HIDDEN) continue;
+    if (y < -shown) continue;
     drawCell(ctx, x0 + (state.x + dx) * cell, y0 + y * cell, cell, state.piece,
       y < 0 ? alpha * 0.4 : alpha);
   }
@@ -123,16 +137,27 @@ function cellSize(width, height, cols, rows) {
 }
 
 /**
- * Where drawPlayer puts things on a backing store of width × height device pixels: the cell size,
- * the top-left corner of the visible field (x0, y0) and the left edge of the whole layout.
+ * Where drawPlayer puts things on a backing store of width × height device pixels with `shown`
+ * hidden rows above the field (hiddenRowsShown): the cell size, the top-left corner of the
+ * visible field (x0, y0) and the left edge of the whole layout.
  */
-export function playerLayout(width, height) {
+export function playerLayout(width, height, shown = SHOWN_HIDDEN) {
   const cols = WIDTH + 2 * SIDE;
-  const rows = HEIGHT + SHOWN_HIDDEN;
+  const rows = HEIGHT + shown;
   const cell = cellSize(width, height, cols, rows);
   const left = Math.floor((width - cols * cell) / 2);
-  const y0 = Math.floor((height - rows * cell) / 2) + SHOWN_HIDDEN * cell;
+  const y0 = Math.floor((height - rows * cell) / 2) + shown * cell;
   return { cell, left, x0: left + SIDE * cell, y0 };
+}
+
+/**
+ * Where drawOpponent puts the field: the cell size and the top-left corner of its visible rows,
+ * with `shown` hidden rows and the name above them.
+ */
+export function opponentLayout(width, height, shown = 0) {
+  const cell = cellSize(width, height, WIDTH, HEIGHT + OPPONENT_HEADER + shown);
+  return { cell, x0: Math.floor((width - WIDTH * cell) / 2),
+    y0: Math.floor(height - HEIGHT * cell - 2) };
 }
 
 // The garbage queue beside the field: a column of pending lines from the bottom, red from
@@ -154,17 +179,17 @@ function drawGarbageMeter(ctx, x, y0, cell, lines) {
 }
 
 // The locked blocks, drawn through the running animation (animations.js): shaken, risen or
-// fallen by whole-cell fractions, squeezed, clipped to the well and the shown hidden rows.
-function drawStack(ctx, x0, y0, cell, field, fx) {
+// fallen by whole-cell fractions, squeezed, clipped to the well and the `shown` hidden rows.
+function drawStack(ctx, x0, y0, cell, field, fx, shown) {
   ctx.save();
   ctx.beginPath();
-  ctx.rect(x0, y0 - SHOWN_HIDDEN * cell, WIDTH * cell, (HEIGHT + SHOWN_HIDDEN) * cell);
+  ctx.rect(x0, y0 - shown * cell, WIDTH * cell, (HEIGHT + shown) * cell);
   ctx.clip();
   const cx = x0 + (WIDTH * cell) / 2;
   ctx.translate(cx, Math.round(fx.rise * cell));
   ctx.scale(fx.squeeze, 1);
   ctx.translate(-cx, 0);
-  drawRows(ctx, x0, y0, cell, (x, y) => field.get(x, y), -SHOWN_HIDDEN);
+  drawRows(ctx, x0, y0, cell, field, -shown);
   ctx.restore();
 }
 
@@ -192,13 +217,14 @@ function drawFlashes(ctx, x0, y0, cell, fx) {
  */
 export function drawPlayer(canvas, view) {
   const { ctx, width, height } = fitCanvas(canvas);
-  const { cell, left, x0: baseX, y0 } = playerLayout(width, height);
+  const shown = hiddenRowsShown(view.field, SHOWN_HIDDEN);
+  const { cell, left, x0: baseX, y0 } = playerLayout(width, height, shown);
   const fx = view.fx ?? stillFrame();
   const x0 = baseX + Math.round(fx.shake * cell);
   drawWell(ctx, x0, y0, cell);
-  drawStack(ctx, x0, y0, cell, view.field, fx);
+  drawStack(ctx, x0, y0, cell, view.field, fx, shown);
   if (view.ghost) drawGhost(ctx, x0, y0, cell, view.ghost);
-  if (view.active) drawPiece(ctx, x0, y0, cell, view.active, 1);
+  if (view.active) drawPiece(ctx, x0, y0, cell, view.active, 1, shown);
   drawFlashes(ctx, x0, y0, cell, fx);
   drawGarbageMeter(ctx, baseX - Math.round(cell * 0.75), y0, cell, view.incoming ?? 0);
 
@@ -220,18 +246,19 @@ export function drawPlayer(canvas, view) {
   });
 }
 
-/** The opponent's field, smaller, with their name above. view: {rows, name, away} */
+/**
+ * The opponent's field, smaller, with their name above (and their occupied hidden rows between).
+ * view: {field (rules Field), name, away}
+ */
 export function drawOpponent(canvas, view) {
   const { ctx, width, height } = fitCanvas(canvas);
-  const header = 1.6;
-  const cell = cellSize(width, height, WIDTH, HEIGHT + header);
-  const x0 = Math.floor((width - WIDTH * cell) / 2);
-  const y0 = Math.floor(height - HEIGHT * cell - 2);
-  label(ctx, view.name ?? '', x0 + (WIDTH * cell) / 2, Math.max(0, y0 - header * cell),
+  const shown = hiddenRowsShown(view.field);
+  const { cell, x0, y0 } = opponentLayout(width, height, shown);
+  label(ctx, view.name ?? '', x0 + (WIDTH * cell) / 2,
+    Math.max(0, y0 - (OPPONENT_HEADER + shown) * cell),
     Math.max(9, Math.round(cell * 1.05)), 'center', '#e6ecff');
   drawWell(ctx, x0, y0, cell);
-  const rows = view.rows ?? [];
-  drawRows(ctx, x0, y0, cell, (x, y) => rows[y]?.[x] ?? '.', 0);
+  drawRows(ctx, x0, y0, cell, view.field, -shown);
   if (view.away) { // dimmed; the words ("opponent connection lost") are a DOM note above it
     ctx.fillStyle = 'rgba(5,8,15,0.7)';
     ctx.fillRect(x0, y0, WIDTH * cell, HEIGHT * cell);

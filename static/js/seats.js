@@ -6,8 +6,12 @@
 //   not cancel a waiting match), and opens a fresh one if that match is gone.
 // Storage that is full, disabled or damaged reads as "nothing remembered", never an error.
 
+import { KEY_PATTERN } from './messages.js';
+
 const SEAT = 'blockattack.seat.';
 const WAITING = 'blockattack.waiting.';
+const KEY = 'blockattack.key';
+const VALID_KEY = new RegExp(`^${KEY_PATTERN}$`);
 
 function read(storage, key) {
   try {
@@ -47,8 +51,26 @@ export function loadWaiting(storage, gameName) {
   const entry = gameName ? read(storage, WAITING + gameName) : null;
   if (typeof entry?.self !== 'string') return null;
   const text = (value) => (typeof value === 'string' ? value : null);
-  return { self: entry.self, opponent: text(entry.opponent), token: text(entry.token) };
+  return {
+    self: entry.self, opponent: text(entry.opponent), token: text(entry.token),
+    queue: text(entry.queue), // 'quick': the quick-match queue
+  };
 }
 
 export const saveWaiting = (storage, gameName, entry) => write(storage, WAITING + gameName, entry);
 export const dropWaiting = (storage, gameName) => remove(storage, WAITING + gameName);
+
+/**
+ * The tab's own secret, sent as `key` with every connect: the server gives a seat's token only to
+ * the tab that took the seat (a new socket on its old port gets none). 128 bits from `random`
+ * (crypto), kept beside the tokens so a reloaded tab sends the same one; made afresh if missing.
+ */
+export function tabKey(storage, random) {
+  const kept = read(storage, KEY);
+  if (typeof kept === 'string' && VALID_KEY.test(kept)) return kept;
+  const bytes = random.getRandomValues(new Uint8Array(16));
+  const key = btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  write(storage, KEY, key);
+  return key;
+}

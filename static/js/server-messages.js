@@ -2,13 +2,14 @@
 //
 //   parseServerMessage(raw)  // a frozen copy with the wire's field names, each optional field
 //                            // filled in with what its absence means (hold null, opponent_away
-//                            // false, effects [] …) and nothing else; throws a TypeError naming
-//                            // the field ("game_flux.ack: expected an integer >= 0, got -1") on
-//                            // a malformed message. A parsed message parses to itself, so the
-//                            // layers below (prediction.js, match.js) take either.
+//                            // false, effects [], user_hidden '' …) and nothing else; throws a
+//                            // TypeError naming the field ("game_flux.ack: expected an integer
+//                            // >= 0, got -1") on a malformed message. A parsed message
+//                            // parses to itself, so the layers below (prediction.js,
+//                            // match.js) take either.
 //   new TimestampFilter()    // the `timestamp > now` rule, for every message that carries one
 import { POWERS, expectCount, parseEffect } from './rules/effects.js';
-import { HEIGHT, checkRow } from './rules/field.js';
+import { HEIGHT, checkHidden, checkRow } from './rules/field.js';
 import { PIECES } from './rules/pieces.js';
 
 const PARSED = new WeakSet();
@@ -48,6 +49,9 @@ function rows(value, where) {
   value.forEach((row, y) => checkRow(row, `${where}[${y}]`));
   return Object.freeze([...value]);
 }
+
+// A field's occupied hidden rows (docs/protocol.md "Hidden rows"); left out when there are none.
+const hidden = (value, where) => (absent(value) ? '' : checkHidden(value, where));
 
 function power(value, where) {
   return POWERS.includes(value) ? value : fail(where, 'a power', value);
@@ -97,6 +101,71 @@ function scores(value, where) {
   return Object.freeze(Object.fromEntries(entries));
 }
 
+function number(value, where) {
+  return Number.isFinite(value) && value >= 0 ? value : fail(where, 'a number >= 0', value);
+}
+
+function names(value, where) {
+  return list(value ?? [], where, text);
+}
+
+// game_end.stats: each player's figures from the server's books (docs/protocol.md "game_end").
+const STAT_COUNTS = ['pieces', 'lines', 'sent', 'received', 'powers', 'max_combo'];
+function stats(value, where) {
+  if (absent(value)) return null;
+  if (!isObject(value)) fail(where, 'an object of statistics by name', value);
+  return Object.freeze(Object.fromEntries(Object.entries(value).map(([name, entry]) => {
+    const at = `${where}.${name}`;
+    if (!isObject(entry)) fail(at, 'an object', entry);
+    const counts = STAT_COUNTS.map((key) => [key, expectCount(entry[key] ?? 0, `${at}.${key}`)]);
+    return [name, Object.freeze({
+      ...Object.fromEntries(counts),
+      pps: number(entry.pps ?? 0, `${at}.pps`),
+      apm: number(entry.apm ?? 0, `${at}.apm`),
+    })];
+  })));
+}
+
+function fieldsByName(value, where) {
+  if (absent(value)) return null;
+  if (!isObject(value)) fail(where, 'an object of fields by name', value);
+  return Object.freeze(Object.fromEntries(Object.entries(value)
+    .map(([name, field]) => [name, rows(field, `${where}.${name}`)])));
+}
+
+// A spectator's view of one player (docs/protocol.md "spectate").
+function watchedPlayer(value, where) {
+  if (!isObject(value)) fail(where, 'an object', value);
+  const at = (field) => `${where}.${field}`;
+  return Object.freeze({
+    name: text(value.name, at('name')),
+    blocks: rows(value.blocks, at('blocks')),
+    hidden: hidden(value.hidden, at('hidden')),
+    score: expectCount(value.score ?? 0, at('score')),
+    lines: expectCount(value.lines ?? 0, at('lines')),
+    pieces: expectCount(value.pieces ?? 0, at('pieces')),
+    garbage: expectCount(value.garbage ?? 0, at('garbage')),
+    away: flag(value.away, at('away')),
+  });
+}
+
+function battleEvent(value, where) {
+  if (!isObject(value)) fail(where, 'an object {from, to, power | garbage}', value);
+  return Object.freeze({
+    from: text(value.from, `${where}.from`),
+    to: text(value.to, `${where}.to`),
+    power: absent(value.power) ? null : power(value.power, `${where}.power`),
+    garbage: countOrNull(value.garbage, `${where}.garbage`),
+  });
+}
+
+const MATCH_STATES = ['waiting', 'running', 'ended', 'unknown'];
+const REMATCH_STATES = ['asked', 'declined', 'expired', 'started'];
+
+function oneOf(value, choices, where) {
+  return choices.includes(value) ? value : fail(where, choices.join(' | '), value);
+}
+
 const stamped = (msg, where) => ({
   timestamp: expectCount(msg.timestamp, `${where}.timestamp`),
   game_name: text(msg.game_name, `${where}.game_name`),
@@ -109,6 +178,7 @@ function playerState(msg, where) {
   return {
     ...stamped(msg, where),
     user_blocks: rows(msg.user_blocks, at('user_blocks')),
+    user_hidden: hidden(msg.user_hidden, at('user_hidden')),
     next_block: list(msg.next_block, at('next_block'), letter),
     piece_index: expectCount(msg.piece_index, at('piece_index')),
     hold: absent(msg.hold) ? null : letter(msg.hold, at('hold')),
@@ -130,10 +200,15 @@ function playerState(msg, where) {
     time_left: countOrNull(msg.time_left, at('time_left')),
     opponent_blocks: absent(msg.opponent_blocks) ? null
       : rows(msg.opponent_blocks, at('opponent_blocks')),
+    // '' when left out: none, or a datagram too large for them (drawing only; docs/protocol.md)
+    opponent_hidden: hidden(msg.opponent_hidden, at('opponent_hidden')),
     opponent_score: countOrNull(msg.opponent_score, at('opponent_score')),
     opponent_lines: countOrNull(msg.opponent_lines, at('opponent_lines')),
     opponent_pieces: countOrNull(msg.opponent_pieces, at('opponent_pieces')),
     opponent_away: flag(msg.opponent_away, at('opponent_away')),
+    // ms until the away opponent loses (null: not away, or a server that does not say)
+    opponent_away_ms: countOrNull(msg.opponent_away_ms, at('opponent_away_ms')),
+    watchers: expectCount(msg.watchers ?? 0, at('watchers')),
   };
 }
 
@@ -144,12 +219,18 @@ const PARSERS = {
     self: text(msg.self, 'waiting.self'),
     opponent: textOrNull(msg.opponent, 'waiting.opponent'),
     token: textOrNull(msg.token, 'waiting.token'),
+    queue: textOrNull(msg.queue, 'waiting.queue'),
+    queued_ms: countOrNull(msg.queued_ms, 'waiting.queued_ms'),
   }),
   game_start: (msg) => ({
     ...playerState(msg, 'game_start'),
     self: text(msg.self, 'game_start.self'),
     opponent: text(msg.opponent, 'game_start.opponent'),
     token: text(msg.token, 'game_start.token'),
+    // The server's rules version (docs/rules.md "Rules version"); null from a server too old
+    // to say, which session.js treats as another version.
+    rules: countOrNull(msg.rules, 'game_start.rules'),
+    countdown_ms: expectCount(msg.countdown_ms ?? 0, 'game_start.countdown_ms'),
   }),
   game_flux: (msg) => ({
     ...playerState(msg, 'game_flux'),
@@ -161,9 +242,46 @@ const PARSERS = {
     winner: textOrNull(msg.winner, 'game_end.winner'),
     score: scores(msg.score, 'game_end.score'),
     reason: text(msg.reason, 'game_end.reason'),
+    top_out: textOrNull(msg.top_out, 'game_end.top_out'), // lock_out | block_out | garbage
     user_score: countOrNull(msg.user_score, 'game_end.user_score'),
     opponent_score: countOrNull(msg.opponent_score, 'game_end.opponent_score'),
+    left: flag(msg.left, 'game_end.left'),
+    stats: stats(msg.stats, 'game_end.stats'),
+    fields: fieldsByName(msg.fields, 'game_end.fields'),
   }),
+  match_info: (msg) => ({
+    ...stamped(msg, 'match_info'),
+    state: oneOf(msg.state, MATCH_STATES, 'match_info.state'),
+    players: names(msg.players, 'match_info.players'),
+    invited: textOrNull(msg.invited, 'match_info.invited'),
+    winner: textOrNull(msg.winner, 'match_info.winner'),
+    score: scores(msg.score ?? {}, 'match_info.score'),
+    reason: textOrNull(msg.reason, 'match_info.reason'),
+    rematch: textOrNull(msg.rematch, 'match_info.rematch'),
+    watchers: expectCount(msg.watchers ?? 0, 'match_info.watchers'),
+  }),
+  rematch: (msg) => ({
+    ...stamped(msg, 'rematch'),
+    state: oneOf(msg.state, REMATCH_STATES, 'rematch.state'),
+    from: textOrNull(msg.from, 'rematch.from'),
+    next: textOrNull(msg.next, 'rematch.next'),
+  }),
+  challenges: (msg) => ({
+    timestamp: expectCount(msg.timestamp, 'challenges.timestamp'),
+    self: text(msg.self, 'challenges.self'),
+    from: names(msg.from, 'challenges.from'),
+  }),
+  spectate: (msg) => {
+    const players = list(msg.players, 'spectate.players', watchedPlayer);
+    if (players.length !== 2) fail('spectate.players', 'two players', msg.players);
+    return {
+      ...stamped(msg, 'spectate'),
+      players,
+      time_left: expectCount(msg.time_left ?? 0, 'spectate.time_left'),
+      countdown_ms: expectCount(msg.countdown_ms ?? 0, 'spectate.countdown_ms'),
+      log: list(msg.log ?? [], 'spectate.log', battleEvent),
+    };
+  },
   // Errors carry no timestamp (docs/protocol.md "Errors"); one that does is ordered like the rest.
   error: (msg) => ({
     timestamp: countOrNull(msg.timestamp, 'error.timestamp'),

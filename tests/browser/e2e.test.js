@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { pieceCells } from '../../static/js/rules/pieces.js';
 import {
-  DESKTOP, OPPOSITE, PHONE, createMatch, endScreen, inMatch, joinByLink, playUntilEnd,
-  shot, until,
-  withGame,
+  DESKTOP, OPPOSITE, PHONE, createMatch, endScreen, fieldRows, inMatch, joinByLink,
+  playUntilEnd, shot, until, withGame,
 } from './pages.js';
 
 const env = withGame({ matchSeconds: 20 });
@@ -24,6 +24,18 @@ const colouredPixels = (page, selector) => page.$eval(selector, (canvas) => {
   }
   return count;
 });
+
+// The first lock a page sent (its own state: piece, r, x, y, last), once it has sent one.
+const firstLock = (page) => page.sent.map(({ msg }) => msg.locks?.find((lock) => lock.n === 0))
+  .find((lock) => lock !== undefined);
+
+// Rows `ys` as fieldRows reads them off the canvas, for a field holding only `lock`.
+function rowsOf(lock, ys) {
+  const cells = new Set(pieceCells(lock.piece, lock.r)
+    .map(([dx, dy]) => `${lock.x + dx},${lock.y + dy}`));
+  return ys.map((y) => Array.from({ length: 10 }, (_, x) => (cells.has(`${x},${y}`) ? '#' : '.'))
+    .join(''));
+}
 
 // docs/protocol.md: every connect is padded to 400 bytes (anti-amplification); every game_flux
 // and leave carries the seat's token.
@@ -60,6 +72,21 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.equal(await bob.textContent('#them-name'), 'alice');
 
     assert.equal(await colouredPixels(bob, '#opponent-canvas'), 0, 'alice locked nothing yet');
+    // 180°: alice turns her first piece with its key (A by default) and drops it; bob drops the
+    // same piece unturned. Each page's lock says how it lay, and its canvas shows it so.
+    await alice.keyboard.press('KeyA');
+    await alice.waitForTimeout(80);
+    await alice.keyboard.press('Space');
+    await bob.tap('#touch [data-action="hardDrop"]');
+    await until(async () => firstLock(alice) !== undefined && firstLock(bob) !== undefined);
+    const [turned, plain] = [firstLock(alice), firstLock(bob)];
+    assert.equal(turned.piece, plain.piece, 'one sequence for both');
+    assert.deepEqual([turned.r, plain.r], [2, 0], 'alice\'s piece turned 180°, bob\'s not');
+    assert.equal(turned.last, undefined, 'the hard drop moved it after the turn: no spin claim');
+    const bottom = [16, 17, 18, 19];
+    assert.deepEqual(await fieldRows(alice, bottom), rowsOf(turned, bottom));
+    assert.deepEqual(await fieldRows(bob, bottom), rowsOf(plain, bottom));
+    await shot(alice, 'rotate180-desktop');
     for (const key of ['ArrowLeft', 'ArrowLeft', 'Space', 'ArrowUp', 'ArrowRight', 'Space']) {
       await alice.keyboard.press(key);
       await alice.waitForTimeout(80);
@@ -82,7 +109,8 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.equal(a.outcome, OPPOSITE[b.outcome], `${a.title} / ${b.title}`);
     assert.deepEqual(a.me, b.them, 'alice\'s score as both screens show it');
     assert.deepEqual(a.them, b.me, 'bob\'s score as both screens show it');
-    assert.ok(["Time's up", 'You topped out', 'bob topped out'].includes(a.reason), a.reason);
+    // a top-out says which (docs/protocol.md game_end.top_out)
+    assert.match(a.reason, /^(Time's up|(You|bob) topped out \((lock|block|garbage) out\))$/);
     assert.deepEqual([...alice.problems, ...bob.problems], []);
   });
 
@@ -129,11 +157,14 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
 
   test('settings: a key is rebound by pressing it, remembered, and reset', async () => {
     const page = await openPage(DESKTOP);
-    const holdKeys = () => page.$$eval('#bindings tr:nth-child(7) .key:not(.add)',
+    const row = (action) => `#bindings tr:has(th:text-is("${action}"))`;
+    const keysOf = (action) => page.$$eval(`${row(action)} .key:not(.add)`,
       (keys) => keys.map((key) => key.textContent));
+    const holdKeys = () => keysOf('Hold');
     await page.click('#open-settings');
-    await page.click('#bindings tr:nth-child(7) .key.add');
-    assert.equal(await page.textContent('#bindings tr:nth-child(7) .key.adding'), 'press a key…');
+    assert.deepEqual(await keysOf('Rotate 180°'), ['A'], 'the 180° turn is listed with its key');
+    await page.click(`${row('Hold')} .key.add`);
+    assert.equal(await page.textContent(`${row('Hold')} .key.adding`), 'press a key…');
     await page.keyboard.press('KeyV');
     assert.deepEqual(await holdKeys(), ['C', 'Shift Left', 'Shift Right', 'V']);
     await page.$eval('#set-das', (input) => {
@@ -166,6 +197,59 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     await joinByLink(guest, 'kate');
     await guest.waitForSelector('#message-home:not([hidden])');
     assert.equal(await guest.textContent('#message-text'), 'This match no longer exists.');
+  });
+
+  test('occupied hidden rows are drawn above both fields, in one neutral colour', async () => {
+    // The page's own drawing code on a field built here (no server involved): a stack that
+    // reaches 3 rows into the hidden rows, as user_hidden/opponent_hidden would bring it.
+    const page = await openPage(DESKTOP);
+    const seen = await page.evaluate(async () => {
+      const base = document.body.dataset.staticUrl;
+      const render = await import(`${base}js/render.js`);
+      const { Field } = await import(`${base}js/rules/field.js`);
+      const rows = Array.from({ length: 20 }, (_, y) => (y < 4 ? 'G........G' : 'GIIIITTT.G'));
+      const field = Field.fromRows(rows, '201201001'); // rows -3, -2: columns 0, 9; -1: 0
+      const box = document.createElement('div');
+      box.id = 'hidden-rows-shot';
+      box.style.cssText = 'position:fixed;inset:0;display:flex;gap:16px;padding:16px;'
+        + 'background:#0d1220;z-index:99';
+      const canvas = (width, height) => {
+        const element = document.createElement('canvas');
+        element.style.cssText = `width:${width}px;height:${height}px`;
+        box.append(element);
+        return element;
+      };
+      const mine = canvas(700, 680);
+      const theirs = canvas(260, 520);
+      document.body.append(box);
+      render.drawPlayer(mine, { field, active: null, ghost: null, hold: null, canHold: false,
+        next: [], incoming: 0 });
+      render.drawOpponent(theirs, { field, name: 'bob', away: false });
+      const colour = (element, x, y) => [...element.getContext('2d')
+        .getImageData(x, y, 1, 1).data];
+      const shown = render.hiddenRowsShown(field, 2);
+      const me = render.playerLayout(mine.width, mine.height, shown);
+      const them = render.opponentLayout(theirs.width, theirs.height,
+        render.hiddenRowsShown(field));
+      const at = ({ cell, x0, y0 }, element, x, y) => colour(element,
+        Math.floor(x0 + (x + 0.5) * cell), Math.floor(y0 + (y + 0.5) * cell));
+      return {
+        shown,
+        mine: [at(me, mine, 0, -3), at(me, mine, 9, -2), at(me, mine, 4, -2),
+          at(me, mine, 1, 10)],
+        theirs: [at(them, theirs, 0, -3), at(them, theirs, 0, -1), at(them, theirs, 4, -1)],
+      };
+    });
+    await shot(page, 'hidden-rows');
+    const NEUTRAL = [0x50, 0x5a, 0x6e, 255]; // render.js HIDDEN_COLOR
+    assert.equal(seen.shown, 3, 'every occupied hidden row');
+    const [mine03, mine92, mine42, visible] = seen.mine;
+    assert.deepEqual([mine03, mine92], [NEUTRAL, NEUTRAL]);
+    assert.equal(mine42[3], 0, 'an empty hidden cell stays undrawn');
+    assert.notDeepEqual(visible, NEUTRAL, 'visible cells keep their piece colour');
+    assert.deepEqual(seen.theirs.slice(0, 2), [NEUTRAL, NEUTRAL], 'the opponent\'s too');
+    assert.equal(seen.theirs[2][3], 0);
+    assert.deepEqual(page.problems, []);
   });
 
   test('a dead link says the match no longer exists and offers a way home', async () => {

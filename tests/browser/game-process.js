@@ -13,10 +13,19 @@ const START_TIMEOUT_MS = 30000;
  * prints its URL. The bridge listens on `port` (0: any free one).
  */
 export function startGame({ matchSeconds = 20, port = 0, extraArgs = [] } = {}) {
-  const cli = path.join(ROOT, '.venv', 'bin', 'block-attack');
   const args = ['play', '--host', '127.0.0.1', '--port', String(port), '--match-seconds',
     String(matchSeconds), ...extraArgs];
-  const child = spawn(cli, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(CLI, args, READY).then(({ ready, ...handle }) => ({ url: ready, ...handle }));
+}
+
+export const CLI = path.join(ROOT, '.venv', 'bin', 'block-attack');
+
+/**
+ * Start `command` with `args`; resolves {ready, stop(), output(), pause(), resume()} once its
+ * output matches `readyPattern` (`ready`: the pattern's first group).
+ */
+export function startProcess(command, args, readyPattern) {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const stop = () => new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -28,25 +37,25 @@ export function startGame({ matchSeconds = 20, port = 0, extraArgs = [] } = {}) 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stop();
-      reject(new Error(`block-attack play did not start:\n${output}`));
+      reject(new Error(`${path.basename(command)} ${args[0]} did not start:\n${output}`));
     }, START_TIMEOUT_MS);
     const read = (chunk) => {
       output += chunk;
-      const found = READY.exec(output);
+      const found = readyPattern.exec(output);
       if (found) {
         clearTimeout(timer);
-        // pause/resume freeze the whole game (server and bridge): a server that goes silent
+        // pause/resume freeze the whole process (a game: server and bridge): it goes silent
         resolve({
-          url: found[1], stop, output: () => output,
+          ready: found[1], stop, output: () => output,
           pause: () => child.kill('SIGSTOP'), resume: () => child.kill('SIGCONT'),
         });
       }
     };
     child.stdout.setEncoding('utf8').on('data', read);
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    child.stderr.setEncoding('utf8').on('data', read);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`block-attack play exited with ${code}:\n${output}`));
+      reject(new Error(`${path.basename(command)} ${args[0]} exited with ${code}:\n${output}`));
     });
   });
 }

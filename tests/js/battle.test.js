@@ -8,7 +8,10 @@ import { DURATION_MS, FieldAnimations, stillFrame } from '../../static/js/animat
 import { BattleFeed } from '../../static/js/battle.js';
 import { newMatch as newTestMatch } from './match-harness.js';
 import { POWER_INFO, legendRows, powerLabel } from '../../static/js/powers.js';
-import { playerLayout } from '../../static/js/render.js';
+import {
+  MAX_SHOWN_HIDDEN, hiddenRowsShown, opponentLayout, playerLayout,
+} from '../../static/js/render.js';
+import { Field } from '../../static/js/rules/field.js';
 import { POWERS } from '../../static/js/rules/effects.js';
 import {
   defaultSettings, keyMap, powerSlot, sanitize,
@@ -160,6 +163,23 @@ test('playerLayout centres the field with a meter gap between hold and well', ()
   assert.equal(y0, Math.floor((1100 - 22 * cell) / 2) + 2 * cell);
 });
 
+test('occupied hidden rows are drawn above the field, all of them up to a clip', () => {
+  const rows = Array(20).fill('..........');
+  const field = (hidden) => Field.fromRows(rows, hidden);
+  assert.equal(hiddenRowsShown(field('')), 0, 'the opponent view adds none when there are none');
+  assert.equal(hiddenRowsShown(field(''), 2), 2, 'the player always has the spawn rows');
+  assert.equal(hiddenRowsShown(field('001000000'), 2), 3, 'from the highest occupied row down');
+  assert.equal(hiddenRowsShown(field('001'.repeat(20)), 2), MAX_SHOWN_HIDDEN);
+  for (const shown of [2, 5, MAX_SHOWN_HIDDEN]) {
+    const { cell, y0 } = playerLayout(1000, 1100, shown);
+    assert.ok(y0 - shown * cell >= 0 && y0 + 20 * cell <= 1100, `${shown} rows fit the canvas`);
+    const them = opponentLayout(300, 500, shown);
+    assert.ok(them.y0 - (1.6 + shown) * them.cell >= 0, 'and the name above them');
+    assert.ok(them.y0 + 20 * them.cell <= 500);
+  }
+  assert.ok(playerLayout(1000, 1100, 8).cell < playerLayout(1000, 1100).cell, 'the well shrinks');
+});
+
 describe('a match with powers and effects', () => {
   const EMPTY = Array(20).fill('..........');
   const start = (overrides = {}) => ({
@@ -189,6 +209,20 @@ describe('a match with powers and effects', () => {
     match.tick(1210);
     assert.equal(sent[2].power_used, null);
     assert.equal('power_n' in sent[2], false);
+  });
+
+  test('the opponent\'s hidden rows come and go with their field', () => {
+    const { match, sent } = newMatch();
+    const theirs = ['GGGGG.GGGG', ...EMPTY.slice(1)].reverse();
+    match.apply(flux(2000, { opponent_blocks: theirs, opponent_hidden: '3ff001' }), 10);
+    assert.equal(match.opponentView().field.hiddenHex(), '3ff001');
+    assert.deepEqual(match.opponentView().field.toRows(), theirs);
+    match.apply(flux(2001, { opponent_blocks: undefined }), 20); // not in it: kept as it was
+    assert.equal(match.opponentView().field.hiddenHex(), '3ff001');
+    match.apply(flux(2002, { opponent_blocks: theirs }), 30); // left out: none any more
+    assert.equal(match.opponentView().field.hiddenHex(), '');
+    match.sendFlux();
+    assert.deepEqual(sent.at(-1).opponent_blocks, theirs, 'the seed field: the visible rows');
   });
 
   test('an empty slot uses nothing and says so', () => {

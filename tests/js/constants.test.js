@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  AMPLIFICATION, MAX_DATAGRAM, MAX_LOCKS, MAX_WAITING, NAME_PATTERN,
+  AMPLIFICATION, KEY_PATTERN, MAX_DATAGRAM, MAX_LOCKS, MAX_WAITING, NAME_PATTERN,
 } from '../../static/js/messages.js';
 import { PREVIEW_COUNT } from '../../static/js/render.js';
 import { EFFECT_KINDS, MAX_POWERS, POWERS } from '../../static/js/rules/effects.js';
@@ -28,6 +28,7 @@ const SAME = {
   amplification: AMPLIFICATION,
   max_waiting_per_address: MAX_WAITING,
   name_pattern: NAME_PATTERN,
+  key_pattern: KEY_PATTERN,
 };
 
 // Limits the page stays within rather than repeats.

@@ -102,6 +102,17 @@ describe('settings', () => {
     assert.deepEqual(sanitize(null), defaultSettings());
   });
 
+  test('rotate180 is KeyA by default; settings saved before it get KeyA only where it is free', () => {
+    assert.equal(keyMap(defaultSettings().bindings).get('KeyA'), 'rotate180');
+    const saved = JSON.parse(JSON.stringify(defaultSettings()));
+    delete saved.bindings.rotate180;
+    assert.deepEqual(sanitize(saved).bindings.rotate180, ['KeyA']);
+    saved.bindings.hold = ['KeyA'];
+    const settings = sanitize(saved);
+    assert.deepEqual(settings.bindings.rotate180, [], 'KeyA stays with hold');
+    assert.deepEqual(settings.bindings.hold, ['KeyA']);
+  });
+
   test('loadSettings survives damaged storage', () => {
     assert.deepEqual(loadSettings({ getItem: () => '{oops' }), defaultSettings());
     assert.deepEqual(loadSettings({ getItem: () => { throw new Error('denied'); } }),

@@ -7,10 +7,11 @@ import {
   fluxMessage, leaveMessage, resendBounds,
 } from '../../static/js/messages.js';
 import {
-  Connection, LinkMonitor, POOR_RTT_MS, SILENT_MS, Stamper, backoffDelay, parseFrame, wsUrl,
+  BUSY_CLOSE, Connection, LinkMonitor, OUTAGE_MS, POOR_RTT_MS, RTT_SAMPLES, RttEstimator,
+  SILENT_MS, START_SKIP_MS, Stamper, backoffDelay, parseFrame, wsUrl,
 } from '../../static/js/net.js';
 import {
-  dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting,
+  dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting, tabKey,
 } from '../../static/js/seats.js';
 
 describe('parseFrame', () => {
@@ -43,16 +44,24 @@ describe('LinkMonitor', () => {
   const reply = (echo) => ({ command: 'game_flux', timestamp: 1, echo });
   const push = { command: 'game_flux', timestamp: 1 };
 
-  test('round-trip time is the wall clock minus echo, smoothed', () => {
+  test('round-trip time: wall clock minus echo for a request not remembered, the median', () => {
     const link = new LinkMonitor();
     link.heard(push, 0, 5000); // an unasked push carries no echo: no sample
     assert.equal(link.rtt, null);
     link.heard(reply(4960), 0, 5000);
     assert.equal(link.rtt, 40);
     link.heard(reply(5920), 0, 6000);
-    assert.equal(link.rtt, 45); // 40 + (80 - 40) / 8
-    assert.deepEqual(link.status('online', 0), { state: 'online', text: 'online · 45 ms',
+    assert.equal(link.rtt, 60); // the median of 40 and 80
+    link.heard(reply(6950), 0, 7000);
+    assert.deepEqual(link.status('online', 0), { state: 'online', text: 'online · 50 ms',
       silentMs: 0 });
+  });
+
+  test('a remembered request is timed on the monotonic clock, send to reply', () => {
+    const link = new LinkMonitor();
+    link.sent({ command: 'game_flux', timestamp: 5000 }, 1000);
+    link.heard(reply(5000), 1012, 5500); // the wall clock plays no part
+    assert.equal(link.rtt, 12);
   });
 
   test('an echo from the future or an absurd past is no sample', () => {
@@ -179,11 +188,16 @@ describe('Connection', () => {
     const clock = { now: 0, wall: 10000 };
     const { conn, socket } = open({ clock: () => clock.now, wallClock: () => clock.wall });
     socket.emit('open');
+    conn.send({ command: 'game_flux', timestamp: 9980 }); // right after the open: no sample
+    socket.emit('message', { data: '{"command":"game_flux","timestamp":5,"echo":9980}' });
+    assert.equal(conn.status().text, 'online');
+    clock.now = START_SKIP_MS;
     conn.send({ command: 'game_flux', timestamp: 9990 });
+    clock.now += 10;
     socket.emit('message', { data: '{"command":"game_flux","timestamp":7,"echo":9990}' });
     assert.equal(conn.status().text, 'online · 10 ms');
     socket.emit('message', { data: '{"command":"game_flux","timestamp":6,"echo":9970}' });
-    assert.equal(conn.status().text, 'online · 13 ms'); // 10 + (30 - 10) / 8 = 12.5
+    assert.equal(conn.status().text, 'online · 10 ms', 'an overtaken reply is no sample');
     clock.now = 100000;
     conn.send({ command: 'game_flux', timestamp: 10001 });
     clock.now = 103000;
@@ -230,6 +244,22 @@ describe('Connection', () => {
     t.mock.timers.tick(250);
     assert.equal(FakeSocket.made.length, 6);
   });
+
+  test('a bridge at capacity (close 1013) shows busy and is retried only after seconds', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    t.mock.method(Math, 'random', () => 0.5); // no jitter
+    const { conn, log, socket } = open();
+    socket.emit('open');
+    socket.emit('close', { code: BUSY_CLOSE, reason: 'server busy' });
+    assert.equal(log.states.at(-1), 'busy');
+    assert.deepEqual(conn.status(), { state: 'busy', text: 'server busy · retrying…', silentMs: 0 });
+    const before = FakeSocket.made.length;
+    t.mock.timers.tick(4999);
+    assert.equal(FakeSocket.made.length, before); // not the 250 ms of an ordinary drop
+    t.mock.timers.tick(1);
+    assert.equal(FakeSocket.made.length, before + 1);
+    conn.close();
+  });
 });
 
 describe('messages', () => {
@@ -255,6 +285,14 @@ describe('messages', () => {
     const rejoin = connectMessage({ self: 'b', gameName: 'G', token: 'T', timestamp: 7 });
     assert.deepEqual(withoutPad(rejoin),
       { command: 'connect', self: 'b', timestamp: 7, game_name: 'G', token: 'T' });
+  });
+
+  test('connectMessage carries the tab key, whatever else it asks for', () => {
+    const key = 'k'.repeat(22);
+    assert.equal(connectMessage({ self: 'a', key }).key, key);
+    assert.equal(connectMessage({ self: 'b', gameName: 'G', token: 'T', key }).key, key);
+    assert.ok(!('key' in connectMessage({ self: 'a' })));
+    assert.equal(bytes(connectMessage({ self: 'a', key })), MIN_CONNECT_BYTES); // still padded
   });
 
   test('connectMessage pads to exactly 400 bytes so game_start fits 3x its size', () => {
@@ -376,6 +414,13 @@ describe('messages', () => {
     const alice = endSummary({ ...msg, user_score: 2300, opponent_score: 1200 }, 'alice');
     assert.equal(alice.title, 'You win!');
     assert.equal(alice.reason, 'bob topped out');
+    const kinds = { lock_out: 'lock out', block_out: 'block out', garbage: 'garbage out' };
+    for (const [kind, words] of Object.entries(kinds)) {
+      assert.equal(endSummary({ ...msg, top_out: kind }, 'alice').reason,
+        `bob topped out (${words})`);
+    }
+    assert.equal(endSummary({ ...msg, top_out: 'block_out' }, 'bob').reason,
+      'You topped out (block out)');
     assert.equal(endSummary({ ...msg, reason: 'time_up' }, 'bob').reason, "Time's up");
     assert.equal(endSummary({ ...msg, reason: 'disconnect' }, 'alice').reason,
       'bob lost connection');
@@ -383,6 +428,15 @@ describe('messages', () => {
     const draw = endSummary({ ...msg, winner: null, reason: 'time_up' }, 'bob');
     assert.equal(draw.title, 'Draw');
     assert.equal(draw.outcome, 'draw');
+    // ends no player caused: the bridge's server_lost comes with no scores at all
+    const lost = endSummary({ command: 'game_end', winner: null, score: {}, reason: 'server_lost' },
+      'bob');
+    assert.equal(lost.title, 'Match stopped');
+    assert.equal(lost.reason, 'The connection to the game server was lost');
+    assert.deepEqual(lost.scores, [{ name: 'bob', score: 0 }, { name: 'Opponent', score: 0 }]);
+    const shutdown = endSummary({ ...msg, winner: null, reason: 'server_shutdown' }, 'alice');
+    assert.equal(shutdown.title, 'Match stopped');
+    assert.match(shutdown.reason, /server shut down/);
   });
 
   test('errorText explains known reasons and names unknown ones', () => {
@@ -390,6 +444,9 @@ describe('messages', () => {
     assert.match(errorText('game_full'), /two players/);
     assert.match(errorText('server_full'), /try again/i);
     assert.match(errorText('too_many_waiting'), /4 matches waiting/);
+    assert.match(errorText('too_many_matches'), /too many matches.*try again in a minute/i);
+    assert.match(errorText('server_shutdown'), /shutting down/);
+    assert.match(errorText('directory_unavailable'), /try again/i);
     assert.match(errorText('weird'), /weird/);
   });
 });
@@ -416,11 +473,32 @@ describe('seats', () => {
   test('a waiting match is remembered with its token, and without one still loads', () => {
     const storage = memory();
     saveWaiting(storage, 'W', { self: 'alice', opponent: null, token: 'T' });
-    assert.deepEqual(loadWaiting(storage, 'W'), { self: 'alice', opponent: null, token: 'T' });
+    assert.deepEqual(loadWaiting(storage, 'W'),
+      { self: 'alice', opponent: null, token: 'T', queue: null });
     storage.setItem('blockattack.waiting.V', '{"self":"bob","opponent":"carol"}');
-    assert.deepEqual(loadWaiting(storage, 'V'), { self: 'bob', opponent: 'carol', token: null });
+    assert.deepEqual(loadWaiting(storage, 'V'),
+      { self: 'bob', opponent: 'carol', token: null, queue: null });
+    saveWaiting(storage, 'Q', { self: 'dan', opponent: null, token: 'T', queue: 'quick' });
+    assert.equal(loadWaiting(storage, 'Q').queue, 'quick', 'a queued tab comes back to the queue');
     dropWaiting(storage, 'W');
     assert.equal(loadWaiting(storage, 'W'), null);
+  });
+
+  test('the tab key is made once from crypto, kept, and remade when damaged', () => {
+    const storage = memory();
+    let calls = 0;
+    const random = {
+      getRandomValues: (bytes) => { calls += 1; return bytes.fill(calls === 1 ? 251 : 7); },
+    };
+    const key = tabKey(storage, random);
+    assert.match(key, /^[A-Za-z0-9_-]{22}$/); // 128 bits, base64url: the server's key pattern
+    assert.ok(key.includes('-') || key.includes('_'), 'URL-safe alphabet, not + and /');
+    assert.equal(tabKey(storage, random), key); // a reloaded tab sends the same one
+    assert.equal(calls, 1);
+    storage.setItem('blockattack.key', '"short"');
+    const fresh = tabKey(storage, random);
+    assert.notEqual(fresh, key);
+    assert.match(fresh, /^[A-Za-z0-9_-]{22}$/);
   });
 
   test('damaged entries and missing names load as no seat', () => {

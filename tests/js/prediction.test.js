@@ -272,6 +272,22 @@ describe('reconciliation', () => {
     assert.deepEqual(prediction.pendingLocks().map((lock) => [lock.n, lock.i]), [[3, 4]]);
   });
 
+  test('the server\'s hidden rows are part of the board the locks are replayed on', () => {
+    const towers = Array(HEIGHT).fill('G........G'); // blocks may stand above row 0
+    const prediction = started({ rows: towers, extra: { user_hidden: '201201' } });
+    assert.equal(prediction.board.field.hiddenHex(), '201201');
+    assert.equal(prediction.board.field.get(9, -2), 'G');
+    const lock = placeAndLock(prediction, 0);
+    // The server has not applied the lock yet, and its hidden rows changed (a line cleared).
+    prediction.applyServer(serverMessage({ rows: towers, extra: { user_hidden: '201' } }));
+    const server = { field: Field.fromRows(towers, '201'), combo: -1, b2b: false, lines: 0,
+      score: 0 };
+    const expected = applyLock(server, { ...lock }).board.field;
+    assert.deepEqual(prediction.board.field.allRows(), expected.allRows());
+    assert.equal(prediction.board.field.hiddenHex(), '201');
+    assert.deepEqual(prediction.pendingLocks().map((pending) => pending.n), [0]);
+  });
+
   test('an older or repeated message does not roll the state back', () => {
     const { prediction, locks } = ahead();
     const acked2 = serverMessage({

@@ -19,7 +19,7 @@ describe('parseServerMessage', () => {
     const msg = parseServerMessage({ timestamp: 1, command: 'waiting', game_name: GAME,
       self: 'alice', opponent: null, token: 'tok', pad: '....' });
     assert.deepEqual(msg, { command: 'waiting', timestamp: 1, game_name: GAME, self: 'alice',
-      opponent: null, token: 'tok' });
+      opponent: null, token: 'tok', queue: null, queued_ms: null });
     assert.ok(Object.isFrozen(msg));
   });
 
@@ -61,9 +61,21 @@ describe('parseServerMessage', () => {
       winner: null, score: { alice: 10, bob: 10 }, reason: 'time_up' }), {
       command: 'game_end', timestamp: 9, game_name: GAME, winner: null,
       score: { alice: 10, bob: 10 }, reason: 'time_up', user_score: null, opponent_score: null,
+      top_out: null, left: false, stats: null, fields: null,
     });
     assert.deepEqual(parseServerMessage({ command: 'error', reason: 'bad_field' }),
       { command: 'error', timestamp: null, reason: 'bad_field', detail: null });
+  });
+
+  test('hidden rows: checked hex, read as none when left out; rules and the top-out kind', () => {
+    const msg = parseServerMessage(start({ user_hidden: '0011ff', opponent_hidden: '200',
+      rules: 2 }));
+    assert.deepEqual([msg.user_hidden, msg.opponent_hidden, msg.rules], ['0011ff', '200', 2]);
+    const bare = parseServerMessage(start());
+    assert.deepEqual([bare.user_hidden, bare.opponent_hidden, bare.rules], ['', '', null]);
+    const end = parseServerMessage({ timestamp: 9, command: 'game_end', game_name: GAME,
+      winner: 'bob', score: { alice: 1, bob: 2 }, reason: 'top_out', top_out: 'block_out' });
+    assert.equal(end.top_out, 'block_out');
   });
 
   test('a parsed message parses to itself', () => {
@@ -96,6 +108,13 @@ describe('parseServerMessage', () => {
     [state('game_flux', { power_applied: [{ id: 1 }] }), /power_applied\[0\]\.power/],
     [state('game_flux', { power_used: 'bomb' }), /game_flux\.power_used/],
     [state('game_flux', { time_left: -5 }), /game_flux\.time_left/],
+    [state('game_flux', { user_hidden: '0011f' }), /game_flux\.user_hidden: expected up to 20/],
+    [state('game_flux', { user_hidden: '00G' }), /game_flux\.user_hidden/],
+    [state('game_flux', { opponent_hidden: '400' }), /opponent_hidden: row 0 has bits past x = 9/],
+    [state('game_flux', { user_hidden: '001'.repeat(21) }), /game_flux\.user_hidden/],
+    [start({ rules: 'two' }), /game_start\.rules/],
+    [{ command: 'game_end', timestamp: 1, game_name: GAME, score: {}, reason: 'top_out',
+      top_out: 3 }, /game_end\.top_out/],
     [{ command: 'game_end', timestamp: 1, game_name: GAME, score: [], reason: 'x' },
       /game_end\.score/],
     [{ command: 'game_end', timestamp: 1, game_name: GAME, score: {} }, /game_end\.reason/],

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { MIN_CONNECT_BYTES, endSummary, errorText } from '../../static/js/messages.js';
-import { CONNECT_RETRY_MS, Phase, Session } from '../../static/js/session.js';
+import { RULES_VERSION } from '../../static/js/rules/pieces.js';
+import {
+  AFTER_KEEPALIVE_MS, CONNECT_RETRY_MS, Phase, Session, WATCH_REPEAT_MS,
+} from '../../static/js/session.js';
 
 const BASE = '/play/';
 const SHARE = 'https://example.test/play/';
@@ -25,7 +28,7 @@ const gameStart = (timestamp, { gameName = GAME, self = 'alice', timeLeft = 1800
   timestamp, command: 'game_start', game_name: gameName, self, opponent: 'bob', token: 'stok',
   user_blocks: EMPTY, opponent_blocks: EMPTY, next_block: ['T', 'I', 'O', 'S', 'Z', 'J', 'L'],
   time_left: timeLeft, user_score: 0, opponent_score: 0, powers_available: [], piece_index: 0,
-  ack: 0, fx: 0, effects: [], power_ack: 0,
+  ack: 0, fx: 0, effects: [], power_ack: 0, rules: RULES_VERSION,
 });
 const flux = (timestamp, gameName = GAME) => ({
   ...gameStart(timestamp, { gameName }), command: 'game_flux', echo: 999,
@@ -86,6 +89,17 @@ describe('the start page', () => {
     assert.ok(bytes(connect) >= MIN_CONNECT_BYTES);
   });
 
+  test('every connect carries the tab key it was given', () => {
+    const key = 'k'.repeat(22);
+    const session = new Session({ basePath: BASE, shareBase: SHARE, stamp: () => 1, key });
+    const [connect] = sent(session.create({ self: 'alice' }, 0));
+    assert.equal(connect.key, key);
+    session.receive(waiting(5), 0);
+    const [repeat] = sent(session.tick(CONNECT_RETRY_MS));
+    assert.equal(repeat.key, key);
+    assert.equal(repeat.token, 'wtok');
+  });
+
   test('challenge names the opponent; join names the match', () => {
     const challenger = newSession();
     assert.equal(sent(challenger.challenge({ self: 'alice', opponent: 'bob' }, 0))[0].opponent,
@@ -133,7 +147,7 @@ describe('connecting and waiting', () => {
     assert.equal(session.phase, Phase.WAITING);
     assert.deepEqual(actions, [
       { type: 'store-waiting', gameName: GAME,
-        entry: { self: 'alice', opponent: null, token: 'wtok' } },
+        entry: { self: 'alice', opponent: null, queue: null, token: 'wtok' } },
       { type: 'set-url', path: `${BASE}m/${GAME}` },
       { type: 'show', view: 'waiting', link: `${SHARE}m/${GAME}#host=alice`, opponent: null },
     ]);
@@ -143,7 +157,8 @@ describe('connecting and waiting', () => {
     const session = newSession();
     session.challenge({ self: 'alice', opponent: 'bob' }, 0);
     const actions = session.receive(waiting(10, { opponent: 'bob' }), 5);
-    assert.deepEqual(actions[0].entry, { self: 'alice', opponent: 'bob', token: 'wtok' });
+    assert.deepEqual(actions[0].entry,
+      { self: 'alice', opponent: 'bob', queue: null, token: 'wtok' });
     assert.equal(shown(actions)[0].opponent, 'bob');
   });
 
@@ -161,7 +176,7 @@ describe('connecting and waiting', () => {
     assert.deepEqual(moved.slice(0, 2), [
       { type: 'drop-waiting', gameName: GAME },
       { type: 'store-waiting', gameName: OTHER,
-        entry: { self: 'alice', opponent: null, token: 'new' } },
+        entry: { self: 'alice', opponent: null, queue: null, token: 'new' } },
     ]);
   });
 
@@ -214,7 +229,7 @@ describe('playing', () => {
     assert.deepEqual(actions.map(({ message, ...rest }) => rest), [
       { type: 'store-seat', gameName: GAME, seat: { self: 'alice', token: 'stok', total: 180000 } },
       { type: 'drop-waiting', gameName: GAME },
-      { type: 'start-match', total: 180000 },
+      { type: 'start-match', total: 180000, countdownMs: 0 },
       { type: 'set-url', path: `${BASE}m/${GAME}` },
     ]);
     const { message } = actions[2];
@@ -222,6 +237,21 @@ describe('playing', () => {
     assert.equal(message.token, 'stok');
     assert.ok(Object.isFrozen(message), 'the match gets the parsed message');
     assert.deepEqual(session.tick(100 + 5 * CONNECT_RETRY_MS), [], 'no more connect retries');
+  });
+
+  test('a game_start of other rules plays nothing: out of date, the seat kept for a reload', () => {
+    for (const rules of [RULES_VERSION + 1, undefined]) {
+      const session = waitingSession();
+      const actions = session.receive({ ...gameStart(20), rules }, 100);
+      assert.equal(session.phase, Phase.REFUSED);
+      assert.deepEqual(types(actions), ['store-seat', 'drop-waiting', 'set-url', 'show']);
+      assert.equal(actions[2].path, `${BASE}m/${GAME}`, 'a reload comes back to this seat');
+      const [message] = shown(actions);
+      assert.equal(message.title, 'This page is out of date: reload');
+      assert.match(message.text, rules === undefined ? /other rules/ : /rules version 3/);
+      assert.deepEqual(session.receive(flux(30), 200), [], 'nothing is played');
+      assert.deepEqual(session.tick(100 + 5 * CONNECT_RETRY_MS), [], 'nor asked again');
+    }
   });
 
   test('a guest who joined by link starts without a waiting match to forget', () => {
@@ -269,7 +299,7 @@ describe('playing', () => {
 });
 
 describe('the end', () => {
-  test('game_end stops the match, forgets the seat and shows the summary', () => {
+  test('game_end stops the match, keeps the seat (for Rematch) and shows the summary', () => {
     const session = playingSession();
     const end = gameEnd(50);
     const actions = session.receive(end, 3000);
@@ -277,14 +307,18 @@ describe('the end', () => {
     assert.deepEqual(actions, [
       { type: 'stop-match' },
       { type: 'set-url', path: BASE },
-      { type: 'drop-seat', gameName: GAME },
-      { type: 'show', view: 'end', summary: endSummary(end, 'alice') },
+      { type: 'show', view: 'end', summary: endSummary(end, 'alice'), rematch: true },
     ]);
-    assert.equal(actions[3].summary.title, 'You win!');
+    assert.equal(actions[2].summary.title, 'You win!');
     assert.deepEqual(session.receive(gameEnd(51), 3100), [], 'told once');
-    assert.deepEqual(session.socketOpened(3200), []);
-    assert.deepEqual(session.tick(9000), []);
     assert.deepEqual(session.leave(), []);
+    // the seat stays heard for a rematch: its connect, once a second, for a minute
+    assert.deepEqual(session.tick(3999), []);
+    assert.deepEqual(withoutPad(sent(session.tick(4000))[0]),
+      { command: 'connect', self: 'alice', game_name: GAME, token: 'stok', timestamp: 1002 });
+    assert.equal(sent(session.socketOpened(4500)).length, 1, 'a new socket is heard at once');
+    assert.deepEqual(session.tick(3000 + AFTER_KEEPALIVE_MS), [], 'then it stops');
+    assert.deepEqual(session.tick(9000 + AFTER_KEEPALIVE_MS), []);
   });
 
   test('a game_end of another match is not ours', () => {
@@ -296,7 +330,7 @@ describe('the end', () => {
   test('a reloaded tab whose match has ended meanwhile shows its end', () => {
     const session = newSession();
     session.restore({ gameName: GAME, seat: { self: 'alice', token: 'stok', total: 180000 } }, 0);
-    assert.deepEqual(types(session.receive(gameEnd(50), 10)), ['set-url', 'drop-seat', 'show']);
+    assert.deepEqual(types(session.receive(gameEnd(50), 10)), ['set-url', 'show']);
     assert.equal(session.phase, Phase.ENDED);
   });
 });
@@ -384,11 +418,13 @@ describe('refusals', () => {
     assert.deepEqual(session.socketOpened(5000), []);
   });
 
-  test('a refused rejoin forgets the remembered seat', () => {
+  test('a refused rejoin forgets the remembered seat and asks what the link leads to', () => {
     const session = newSession();
     session.restore({ gameName: GAME, seat: { self: 'alice', token: 'stok', total: 1 } }, 0);
-    assert.deepEqual(types(session.receive(error('bad_token'), 10)), ['drop-seat', 'show']);
-    assert.equal(session.phase, Phase.REFUSED);
+    const actions = session.receive(error('bad_token'), 10);
+    assert.deepEqual(types(actions), ['drop-seat', 'show', 'send']);
+    assert.equal(sent(actions)[0].command, 'probe');
+    assert.equal(session.phase, Phase.PROBING);
   });
 
   test('a waiting match that disappears is a refusal, not a fresh start', () => {

@@ -231,6 +231,7 @@ def constant_vectors() -> list[Json]:
         "amplification": wire.AMPLIFICATION,
         "max_waiting_per_address": wire.MAX_WAITING_PER_ADDRESS,
         "name_pattern": wire.NAME_PATTERN,
+        "key_pattern": wire.KEY_PATTERN,
     }
     return [{"name": name, "value": value} for name, value in values.items()]
 

@@ -23,16 +23,27 @@ export function checkRow(row, where) {
   if (bad !== undefined) throw new TypeError(`${where}: unexpected cell ${JSON.stringify(bad)}`);
 }
 
-// The 20 hidden rows from the wire's hex form (see Field.fromRows), checked.
-function hiddenRows(hex) {
+// The wire's hidden rows (see Field.fromRows), checked: returned as they came, or a TypeError
+// naming `where`.
+export function checkHidden(hex, where = 'hidden') {
   if (typeof hex !== 'string' || hex.length % HEX_ROW !== 0 || hex.length > HIDDEN * HEX_ROW
       || !/^[0-9a-f]*$/.test(hex)) {
-    throw new TypeError(`hidden: expected up to ${HIDDEN} rows of ${HEX_ROW} hex digits`);
+    throw new TypeError(`${where}: expected up to ${HIDDEN} rows of ${HEX_ROW} hex digits`);
   }
+  for (let k = 0; k < hex.length; k += HEX_ROW) {
+    if (Number.parseInt(hex.slice(k, k + HEX_ROW), 16) >= 1 << WIDTH) {
+      throw new TypeError(`${where}: row ${k / HEX_ROW} has bits past x = ${WIDTH - 1}`);
+    }
+  }
+  return hex;
+}
+
+// The 20 hidden rows from the wire's hex form, checked.
+function hiddenRows(hex) {
+  checkHidden(hex);
   const rows = Array(HIDDEN - hex.length / HEX_ROW).fill(EMPTY_ROW);
   for (let k = 0; k < hex.length; k += HEX_ROW) {
     const bits = Number.parseInt(hex.slice(k, k + HEX_ROW), 16);
-    if (bits >= 1 << WIDTH) throw new TypeError(`hidden: row ${k / HEX_ROW} has bits past x = 9`);
     rows.push([...EMPTY_ROW].map((_, x) => ((bits >> x) & 1 ? GARBAGE : EMPTY)).join(''));
   }
   return rows;
@@ -114,11 +125,15 @@ export class Field {
     return this.#rows.slice(0, HIDDEN).some((row) => row !== EMPTY_ROW);
   }
 
+  // How many hidden rows are in use: from the highest one holding a block down to row -1.
+  hiddenHeight() {
+    const top = this.#rows.findIndex((row) => row !== EMPTY_ROW);
+    return top < 0 || top >= HIDDEN ? 0 : HIDDEN - top;
+  }
+
   // The occupied hidden rows in the wire's form (see fromRows); '' when they are empty.
   hiddenHex() {
-    const top = this.#rows.findIndex((row) => row !== EMPTY_ROW);
-    if (top < 0 || top >= HIDDEN) return '';
-    return this.#rows.slice(top, HIDDEN).map((row) => [...row]
+    return this.#rows.slice(HIDDEN - this.hiddenHeight(), HIDDEN).map((row) => [...row]
       .reduce((bits, cell, x) => (cell === EMPTY ? bits : bits | (1 << x)), 0)
       .toString(16).padStart(HEX_ROW, '0')).join('');
   }

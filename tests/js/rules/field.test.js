@@ -62,6 +62,9 @@ describe('Field', () => {
     assert.deepEqual([field.get(0, -2), field.get(9, -2), field.get(0, -1)], ['G', 'G', 'G']);
     assert.equal(field.hiddenHex(), '201001');
     assert.equal(Field.empty().hiddenHex(), '');
+    assert.deepEqual([field.hiddenHeight(), Field.empty().hiddenHeight()], [2, 0]);
+    assert.equal(Field.fromRows(Array(20).fill(empty), '010000000').hiddenHeight(), 3,
+      'from the highest occupied row down to row -1, empty rows between included');
     for (const bad of ['1', 'xyz', '400', '001'.repeat(21), 7]) {
       assert.throws(() => Field.fromRows(Array(20).fill(empty), bad), /hidden/);
     }

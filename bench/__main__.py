@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench import micro, processes
+from bench import attack, bot_cost, micro, processes
 from bench.capacity import (
     Ladder,
     Target,
@@ -25,8 +25,9 @@ from bench.capacity import (
     raise_fd_limit,
     watched_round_trip,
 )
+from bench.cluster import cluster_section
 from bench.loadgen import Load, Mode
-from bench.results import median_of, ms, us
+from bench.results import median_of, ms, ratio, us
 from bench.script import build_script
 
 SEED = 2  # its attack-free script runs ~290 locks before the stack fills; a step needs ~25
@@ -43,7 +44,9 @@ class Plan:
 FULL = Plan(Load(0, warmup=1.0, window=8.0, drain=0.5),
             (125, 250, 500, 750, 1000, 1500, 2000, 3000, 4000),
             (50, 125, 250, 500, 750, 1000, 1500), repeats=3)
+ATTACK_REQUESTS = {False: 500, True: 100}  # per player of the pair: full, short
 SHORT = Plan(Load(0, warmup=0.5, window=1.5, drain=0.3), (250, 1000, 2000), (50, 200), repeats=1)
+ATTACK_REQUESTS = {False: 500, True: 100}  # per player of the pair: full, short
 
 
 def say(line: str = "") -> None:
@@ -72,10 +75,6 @@ def bridge_targets(seed: int) -> list[Target]:
         Target("aiohttp WebSocket echo", lambda: processes.echo_server("ws").start(),
                Mode.ECHO, websocket=True),
     ]
-
-
-def ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}" if b else "n/a"
 
 
 def capacity_section(plan: Plan, seed: int, script, bare: tuple[float, float]) -> Ladder:
@@ -145,7 +144,18 @@ def watchers_section(script) -> None:
         f"p50 ratio {ratio(watched[0], alone[0])}")
 
 
-def micro_section() -> None:
+def attack_section(plan: Plan) -> None:
+    """A real pair while one address floods the server with junk, against the same pair alone."""
+    say(f"\n== Under attack: a real pair while {attack.JUNK_RATE:,} junk datagrams a second "
+        "arrive from one address ==")
+    line = attack.run(ATTACK_REQUESTS[plan is SHORT], SEED)
+    say(f"  no attack:            {attack.describe(line.quiet)}")
+    say(f"  {line.rate:,} junk/s:  {attack.describe(line.attacked)}")
+    say(f"  shed by the rate check: {line.shed:,}; p50 ratio "
+        f"{ratio(line.attacked.median, line.quiet.median)}   [bar: loss < 2%, p50 < 10 ms]")
+
+
+def micro_section(short: bool) -> None:
     say("\n== Rules and memory ==")
     judge, codec = micro.bench_lock()
     say(f"  judging one lock: {judge * 1e6:8.1f} µs, json decode+encode of a state "
@@ -154,16 +164,22 @@ def micro_section() -> None:
     against = (f"one encoded reply {reply / 1024:6.2f} KiB: ratio {memory / reply:5.1f}"
                if reply else "one encoded reply: n/a")
     say(f"  memory per match: {memory / 1024:8.1f} KiB, {against}   [bar < 16 KiB]")
+    plain, mixed = bot_cost.bench_bot_cost(rounds=1 if short else 3)
+    say(f"  server CPU per human request, {plain.matches} matches: none against the computer "
+        f"{us(plain.per_request_s)}, {mixed.bot_share:.0%} against CPU Hard "
+        f"{us(mixed.per_request_s)}: ratio {mixed.per_request_s / plain.per_request_s:5.2f}; "
+        f"a bot's search {mixed.search_ms:.2f} ms, at most {mixed.most_tick_ms:.2f} ms of "
+        "search in a 50 ms tick   [budget 2 ms a tick]")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--short", action="store_true", help="a quick pass, within a minute")
-    parser.add_argument("--only", choices=("udp", "bridge", "micro"), action="append",
+    parser.add_argument("--only", choices=("udp", "bridge", "cluster", "attack", "micro"), action="append",
                         help="run only these sections (repeatable)")
     args = parser.parse_args(argv)
     plan = SHORT if args.short else FULL
-    sections = set(args.only or ("udp", "bridge", "micro"))
+    sections = set(args.only or ("udp", "bridge", "cluster", "attack", "micro"))
     started = time.monotonic()
     raise_fd_limit()
     processes.pin_self()
@@ -182,8 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         watchers_section(script)
     if "bridge" in sections:
         bridge_section(plan, SEED, script)
+    if "cluster" in sections:  # the UDP ladder again: one node, two, and the embedded server
+        cluster_section(list(plan.udp_steps), plan.load, SEED, script, plan.repeats, say)
+    if "attack" in sections:
+        attack_section(plan)
     if "micro" in sections:
-        micro_section()
+        micro_section(args.short)
     say(f"\n({time.monotonic() - started:.0f} s)")
     return 0
 

@@ -15,7 +15,7 @@ import socket
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bench import processes
 from bench.loadgen import Load, Mode, Player, Tally, make_players, run_step
@@ -35,6 +35,7 @@ class Target:
     start: Callable[[], Process]
     mode: Mode
     websocket: bool = False
+    spread: bool = False  # the process and its `extra` are cluster nodes: match k on node k mod n
 
 
 @dataclass
@@ -68,9 +69,16 @@ def run_once(target: Target, matches: int, load: Load, script: LockScript) -> St
     players = make_players(matches, script, target.mode, seed=matches, tally=tally)
     poller = select.epoll()
     process = target.start()
+    nodes = [process, *process.extra] if target.spread else [process]
+    own: list[list[float]] = []  # each node's own CPU seconds, at both ends of the window
+
+    def probe() -> tuple[float, int]:
+        if target.spread:
+            own.append([processes.cpu_seconds(node.pids[0]) for node in nodes])
+        return process.cpu(), processes.rcvbuf_errors()
+
     try:
-        _attach(players, target, process, poller)
-        probe = lambda: (process.cpu(), processes.rcvbuf_errors())  # noqa: E731
+        _attach(players, target, nodes, poller)
         run_step(players, Load(**{**load.__dict__, "matches": matches}), tally, poller, probe)
     except (ConnectionError, OSError) as exc:
         tally.errors[f"{type(exc).__name__}: {exc}"] = 1
@@ -80,16 +88,25 @@ def run_once(target: Target, matches: int, load: Load, script: LockScript) -> St
                 player.link.close()
         poller.close()
         process.stop()
-    return summarise(target.name, matches, tally)
+    result = summarise(target.name, matches, tally)
+    if len(own) == 2:
+        result = replace(result, node_cpu=tuple(b - a for a, b in zip(*own, strict=True)))
+    return result
 
 
-def _attach(players: list[Player], target: Target, process: Process,
+def node_of(match: int, nodes: int) -> int:
+    """The node (index) whose address match `match`'s players are given: half the matches each
+    with two nodes, as a bridge picking the least-loaded node would spread them."""
+    return match % nodes
+
+
+def _attach(players: list[Player], target: Target, nodes: list[Process],
             poller: select.epoll) -> None:
     for k, player in enumerate(players):
         if target.websocket:
-            player.link = WsTransport(process.address, "/ws", _source(k), poller)
-        else:
-            player.link = UdpTransport(process.address, poller)
+            player.link = WsTransport(nodes[0].address, "/ws", _source(k), poller)
+        else:  # players 2m and 2m+1 play match m (loadgen.make_players)
+            player.link = UdpTransport(nodes[node_of(k // 2, len(nodes))].address, poller)
 
 
 def measure(target: Target, matches: int, load: Load, script: LockScript, runs: int,

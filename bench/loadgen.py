@@ -182,6 +182,8 @@ class Player:
             self.tally.ended += 1
         elif command == "error":
             self._error(str(msg.get("reason")))
+        elif command == "redirect":  # a cluster node sent us elsewhere: the bench's spread failed
+            self._error(f"redirect to {msg.get('node')}")
 
     def _error(self, reason: str) -> None:
         self.tally.errors[reason] = self.tally.errors.get(reason, 0) + 1

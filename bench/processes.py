@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import TracebackType
@@ -105,6 +106,14 @@ class Process:
         own = [self.popen.pid] if self.popen is not None else []
         return own + [pid for process in self.extra for pid in process.pids]
 
+    def said(self) -> str:
+        """Everything the process has written to stderr (its log) so far."""
+        if self._stderr is None:
+            return ""
+        # pread: the child writes through the same file offset, so it must not move
+        fd = self._stderr.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
+
     def cpu(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids)
 
@@ -137,10 +146,12 @@ def python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
-def game_server(seed: int, thread_per_datagram: bool = False) -> Process:
-    """`block-attack server`, every match dealing the pieces of `seed`."""
+def game_server(seed: int, thread_per_datagram: bool = False, *, added: Sequence[str] = (),
+                core: int = SERVER_CORE) -> Process:
+    """`block-attack server`, every match dealing the pieces of `seed`, with the flags `added`
+    (a cluster node's `--directory ...`), pinned to `core`."""
     flags = server_flags()
-    extra = ["--thread-per-datagram"] if thread_per_datagram else []
+    extra = ["--thread-per-datagram", *added] if thread_per_datagram else [*added]
     if "--countdown-seconds" in flags:  # the scripted players lock from the first reply on
         extra += ["--countdown-seconds", "0"]
     if "--seed" in flags:
@@ -149,7 +160,7 @@ def game_server(seed: int, thread_per_datagram: bool = False) -> Process:
     else:  # until the server has --seed: the same server, its settings given the seed
         command = python("-m", "bench.seeded_server", str(seed), "server", "--port", "0", *extra)
     name = "block-attack server" + (" --thread-per-datagram" if thread_per_datagram else "")
-    return Process(name, pinned(command))
+    return Process(name, pinned(command, core))
 
 
 def echo_server(kind: str) -> Process:

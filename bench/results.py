@@ -41,6 +41,7 @@ class StepResult:
     generator_busy: float
     rcvbuf_errors: int
     problems: tuple[str, ...]
+    node_cpu: tuple[float, ...] = ()  # a cluster's: each node's CPU seconds over the window
 
     @property
     def clean(self) -> bool:
@@ -82,6 +83,10 @@ def ms(seconds: float) -> str:
 
 def us(seconds: float) -> str:
     return f"{seconds * 1e6:6.0f} µs"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "n/a"
 
 
 def summarise(server: str, matches: int, tally: Tally) -> StepResult:

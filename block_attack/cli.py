@@ -16,6 +16,7 @@ from server.guard import Network, parse_networks
 from server.rules.effects import MAX_POWERS, POWERS, EffectKind
 from server.udp import RunningServer, ServerSettings, start_server
 from server.wire import (
+    BOT_SEARCH_MS,
     BRIDGE_PORT,
     CLOSED_GRACE_SECONDS,
     COUNTDOWN_SECONDS,
@@ -23,6 +24,7 @@ from server.wire import (
     DISCONNECT_SECONDS,
     EFFECT_GRACE_SECONDS,
     MATCH_SECONDS,
+    MAX_BOT_MATCHES,
     MAX_MATCHES,
     MAX_MATCHES_PER_ADDRESS,
     MAX_WATCHERS,
@@ -57,8 +59,24 @@ def _powers(value: str) -> tuple[EffectKind, ...]:
     return tuple(EffectKind(name) for name in names)
 
 
+def _milliseconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if not 0 < number <= 50:
+        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 50 ms, got {value!r}")
+    return number
+
+
 def _seconds_or_zero(value: str) -> float:
-    return 0.0 if value.strip() in ("0", "0.0") else _positive(value)
+    """Seconds that may be 0 (0 turns the wait off)."""
+    try:
+        if float(value) == 0:
+            return 0.0
+    except ValueError:
+        pass
+    return _positive(value)
 
 
 def _whole(value: str) -> int:
@@ -162,6 +180,12 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
                         help="matches one IP (an IPv6 /64) may hold at once, waiting, running or "
                              "just ended; the trusted networks (the bridge) are exempt "
                              f"(default {MAX_MATCHES_PER_ADDRESS})")
+    parser.add_argument("--max-bot-matches", type=_whole, default=MAX_BOT_MATCHES,
+                        help="matches against the computer running at once; over it a connect "
+                             f"gets too_many_bots (0: no bots; default {MAX_BOT_MATCHES})")
+    parser.add_argument("--bot-search-ms", type=_milliseconds, default=BOT_SEARCH_MS,
+                        help="placement search of all bots together per 50 ms timer tick; the "
+                             f"rest waits for the next tick (default {BOT_SEARCH_MS:g})")
     parser.add_argument("--seat-by-address", action="store_true",
                         help="accept game_flux/leave without a token, finding the seat by source "
                              "address (plain seed clients; anyone who can spoof it can play it)")
@@ -260,6 +284,8 @@ def _server_settings(args: argparse.Namespace) -> ServerSettings:
         max_watchers=args.max_watchers,
         max_matches=args.max_matches,
         max_matches_per_address=args.max_matches_per_address,
+        max_bot_matches=args.max_bot_matches,
+        bot_search_ms=args.bot_search_ms,
         require_token=not args.seat_by_address,
         trusted_networks=args.trusted_networks,
         match_seed=args.seed,

@@ -124,6 +124,7 @@ def _add_routes(app: web.Application, settings: BridgeSettings) -> None:
     app.router.add_get(base + "m/{game_name:" + GAME_NAME_PATTERN + "}{tail:[./)]+}",
                        to_match_page, name="match_tail")
     app.router.add_get(base + "ws", websocket, name="ws")
+    app.router.add_get(base + "replay", replay_page, name="replay_page")
     replays.add_routes(app, base, settings.server)  # GET replays/<game_name>.json
     app.router.add_get(base + "healthz", healthz, name="healthz")
     app.router.add_get(base + "livez", healthz, name="livez")
@@ -238,7 +239,8 @@ def _public_base(request: web.Request) -> PublicBase:
         raise web.HTTPBadRequest(text=f"bad request: {exc}") from None
 
 
-def _page(request: web.Request, game_name: str | None) -> web.Response:
+def _page(request: web.Request, game_name: str | None,
+          template: str = "index.html") -> web.Response:
     base = _public_base(request)
     context: dict[str, Any] = {
         "base_path": base.path,
@@ -247,7 +249,7 @@ def _page(request: web.Request, game_name: str | None) -> web.Response:
         "static_url": base.path + "static/",
         "ws_path": base.path + "ws",
     }
-    response = aiohttp_jinja2.render_template("index.html", request, context)
+    response = aiohttp_jinja2.render_template(template, request, context)
     # The page names the host it was asked for: never let a cache hand it to another.
     response.headers[hdrs.CACHE_CONTROL] = "no-cache"
     response.headers.update(_vary(request))
@@ -260,6 +262,12 @@ async def index_page(request: web.Request) -> web.Response:
 
 async def match_page(request: web.Request) -> web.Response:
     return _page(request, request.match_info["game_name"])
+
+
+async def replay_page(request: web.Request) -> web.Response:
+    """The replay player and this browser's history (web/replay.html); which replay it opens
+    (`?game=`, a file) is the page's business."""
+    return _page(request, None, "replay.html")
 
 
 async def to_match_page(request: web.Request) -> web.Response:

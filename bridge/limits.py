@@ -7,6 +7,7 @@ can count per browser: one address must not create matches without end by cyclin
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ def per_minute(count: int) -> TokenBucket:
     return TokenBucket(count / MINUTE, burst=count)
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per connection: keep parsing off that path
 def client_key(ip: str) -> str:
     """Whose limits an address counts against: the address itself, or for IPv6 its /64 (one
     household or host holds a whole /64, and picks addresses in it at will)."""

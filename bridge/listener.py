@@ -5,9 +5,14 @@ aiohttp has no header timeout of its own, and a half-sent header costs a file de
 long as the peer likes: enough of them take the process to its open-file limit, after which no one
 gets in. So every connection passes through `_Guarded`, a thin asyncio.Protocol around aiohttp's
 own: it counts the connection, refuses one over a cap at once (a canned 503 or 429 written before
-anything is read, then closed), and closes one whose first header has not arrived in time. At the
-total cap, a new connection first evicts the oldest one still waiting for its first header: that
-is where a slow-header flood sits, and a real browser's header arrives in its first packet.
+anything is read, then closed), and closes one whose first header has not arrived in time.
+
+At the total cap, a newcomer may evict a connection still waiting for its first header (that is
+where a slow-header flood sits; a real browser's header arrives in its first packet): the oldest
+one of the address holding the most such connections, if that address holds more of them than the
+newcomer's own. So a flood from many addresses makes room for a newcomer at its own expense, but a
+flooding address never evicts anyone else to make room for itself, and a browser's one connection
+is never the first to go.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 REFUSAL_LINGER_SECONDS = 1.0  # a refusal waits this long for the request before closing
 MAX_LINGERING = 64  # refusals waiting at once; past that a refusal is closed unanswered
+BACKLOG = 128  # aiohttp's own; measured, 1,024 let a reconnect flood queue ahead of players
 BUSY_TEXT = "The server is busy; try again in a minute."
 CROWDED_TEXT = "Too many connections from your address; try again in a minute."
 
@@ -66,8 +72,11 @@ class ConnectionGuard:
         self.stats = GuardStats()
         self.open = 0
         self._per_ip: Counter[str] = Counter()
-        # Connections still waiting for their first header, oldest first.
-        self._unheard: OrderedDict[_Guarded, None] = OrderedDict()
+        # Connections still waiting for their first header, per address, oldest first; and the
+        # addresses by how many of those they hold (each bucket in the order they reached it).
+        self._unheard: dict[str, OrderedDict[_Guarded, None]] = {}
+        self._by_unheard: dict[int, OrderedDict[str, None]] = {}
+        self._most_unheard = 0
         self._lingering = 0
 
     def protocol_factory(self, inner: Callable[[], asyncio.Protocol]) -> Callable[[], _Guarded]:
@@ -84,17 +93,43 @@ class ConnectionGuard:
             logger.warning("refused a connection: %s already has %d open", key, self._per_ip[key])
             return CROWDED_RESPONSE
         if self.open >= self.max_connections:
-            if not self._unheard:
+            most = self._most_unheard
+            if most <= len(self._unheard.get(key, ())):
                 self.stats.refused_busy += 1
                 logger.warning("refused a connection: %d open, the most allowed", self.open)
                 return BUSY_RESPONSE
-            oldest = next(iter(self._unheard))
+            hog = next(iter(self._by_unheard[most]))
             self.stats.evicted += 1
             logger.warning("closed a connection that sent no request header, to make room")
-            oldest.drop()
+            next(iter(self._unheard[hog])).drop()
         self.open += 1
         self._per_ip[key] += 1
         return None
+
+    def _wait_for_header(self, connection: _Guarded) -> None:
+        waiting = self._unheard.setdefault(connection.key, OrderedDict())
+        waiting[connection] = None
+        self._rebucket(connection.key, len(waiting) - 1, len(waiting))
+
+    def _header_seen(self, connection: _Guarded) -> None:
+        waiting = self._unheard.get(connection.key)
+        if waiting is None or waiting.pop(connection, False) is False:
+            return
+        if not waiting:
+            del self._unheard[connection.key]
+        self._rebucket(connection.key, len(waiting) + 1, len(waiting))
+
+    def _rebucket(self, key: str, before: int, after: int) -> None:
+        if before:
+            bucket = self._by_unheard[before]
+            del bucket[key]
+            if not bucket:
+                del self._by_unheard[before]
+        if after:
+            self._by_unheard.setdefault(after, OrderedDict())[key] = None
+        self._most_unheard = max(self._most_unheard, after)
+        while self._most_unheard and self._most_unheard not in self._by_unheard:
+            self._most_unheard -= 1
 
     def _release(self, key: str) -> None:
         self.open -= 1
@@ -111,7 +146,7 @@ class _Guarded(asyncio.Protocol):
         self._make_inner = inner
         self._inner: asyncio.Protocol | None = None
         self._transport: asyncio.Transport | None = None
-        self._key = ""
+        self.key = ""
         self._counted = False
         self._lingering = False
         self._deadline: asyncio.TimerHandle | None = None
@@ -120,14 +155,14 @@ class _Guarded(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
         self._transport = cast(asyncio.Transport, transport)
-        self._key = client_key(_peer_ip(transport))
+        self.key = client_key(_peer_ip(transport))
         guard = self._guard
-        refusal = guard._admit(self._key)
+        refusal = guard._admit(self.key)
         if refusal is not None:
             self._refuse(refusal)
             return
         self._counted = True
-        guard._unheard[self] = None
+        guard._wait_for_header(self)
         loop = asyncio.get_running_loop()
         self._deadline = loop.call_later(guard.header_seconds, self._header_timeout)
         self._inner = self._make_inner()
@@ -151,7 +186,7 @@ class _Guarded(asyncio.Protocol):
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
-        self._guard._unheard.pop(self, None)
+        self._guard._header_seen(self)
         self._tail = b""
 
     def _header_timeout(self) -> None:
@@ -171,7 +206,7 @@ class _Guarded(asyncio.Protocol):
     def _uncount(self) -> None:
         if self._counted:
             self._counted = False
-            self._guard._release(self._key)
+            self._guard._release(self.key)
 
     def data_received(self, data: bytes) -> None:
         if self._inner is None:
@@ -220,4 +255,4 @@ async def listen(
 ) -> asyncio.Server:
     """A listening TCP server for `protocol_factory` on host:port (port 0 picks a free one)."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(protocol_factory, host or None, port, backlog=128)
+    return await loop.create_server(protocol_factory, host or None, port, backlog=BACKLOG)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from bridge.frames import (
     CONNECT,
@@ -41,6 +41,11 @@ from server.wire import NODE_SILENCE_SECONDS, SERVER_LOST_SECONDS, Reason
 logger = logging.getLogger(__name__)
 
 RATE_NOTICE_SECONDS = 1.0  # at most one `rate_limited` error frame per second
+# Frames a WebSocket may send that are refused (not JSON, unknown command…) or over its rate
+# before the bridge closes it (1008): a page sends neither, and answering a flood's every frame
+# with an error costs the bridge more than the flood costs its sender.
+MAX_BAD_FRAMES = 64
+TOO_MANY_BAD_FRAMES = b"too many bad frames"
 REDIRECTS_PER_CONNECT = 3  # a loop of redirects between nodes ends here
 WATCH_SECONDS = 0.5  # how often a relay asks whether its server has gone
 
@@ -227,12 +232,18 @@ class Relay:
             if msg.type is WSMsgType.ERROR:
                 logger.debug("WebSocket error: %s", self.ws.exception())
                 break
-            if not self._admit(loop.time()):
-                continue
-            if msg.type is WSMsgType.TEXT:
-                await self._on_text(msg.data, loop.time())
-            elif msg.type is WSMsgType.BINARY:
-                self._reject(binary_frame_error())
+            if self._admit(loop.time()):
+                if msg.type is WSMsgType.TEXT:
+                    await self._on_text(msg.data, loop.time())
+                elif msg.type is WSMsgType.BINARY:
+                    self._reject(binary_frame_error())
+            stats = self.stats
+            if stats.frames_rejected + stats.frames_rate_limited > MAX_BAD_FRAMES:
+                logger.info("closed a WebSocket that sent %d bad frames",
+                            stats.frames_rejected + stats.frames_rate_limited)
+                await self.ws.close(code=WSCloseCode.POLICY_VIOLATION,
+                                    message=TOO_MANY_BAD_FRAMES)
+                break
 
     def _admit(self, now: float) -> bool:
         if self._bucket.take(now):

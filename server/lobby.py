@@ -118,11 +118,17 @@ class Lobby:
         if msg.opponent is None:
             return self._create(None, address, now, open_key=self._open_key(msg, address),
                                 game_name=game_name)
-        return self._create(msg.opponent, address, now,
+        # Against the computer (server/bot.py), the match invites the bot's seat name; the
+        # challenge key stays "bot:<level>", which no player can be called.
+        invited = msg.opponent if msg.bot is None else msg.bot.seat_name_against(msg.name)
+        return self._create(invited, address, now,
                             challenge_key=(name, msg.opponent.casefold()), game_name=game_name)
 
     def existing(self, msg: Connect, address: Address) -> Match | None:
-        """The live match a `connect` without `game_name` finds, or None: it would make one."""
+        """The live match a `connect` without `game_name` finds, or None: it would make one
+        (a quick one may still find a partner waiting: see QuickQueue.route)."""
+        if msg.queue is not None:
+            return self.quick.placed(self._open_key(msg, address), self.matches)
         name = msg.name.casefold()
         if msg.opponent is None:
             return self._live(self._open.get(self._open_key(msg, address)))

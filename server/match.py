@@ -31,7 +31,7 @@ from server.rules.effects import (
     switch_rows,
 )
 from server.rules.rng import Mulberry32
-from server.spectators import Audience, Watcher
+from server.spectators import Audience, Feed, Watcher
 from server.stats import SeatStats
 from server.wire import (
     CLOSED_GRACE_SECONDS,
@@ -92,7 +92,7 @@ class Outgoing:
     `seat` stamps it."""
 
     address: Address
-    seat: Seat | Watcher
+    seat: Seat | Watcher | Feed
     reply: Reply
 
     @classmethod
@@ -507,7 +507,8 @@ class Match:
             if not self.seats:
                 return now
             return min(self.seats[0].last_heard + settings.waiting_idle_ms,
-                       self.created_at + settings.waiting_ms)
+                       self.created_at + settings.waiting_ms,
+                       self.audience.next_deadline() or self.created_at + settings.waiting_ms)
         if self.state == MatchState.ENDED:
             if self.ended_at is None:
                 return None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from server.bot_level import BotLevel, is_bot_name, parse_bot
 from server.errors import ProtocolError
 from server.replies import Reply, Shown
 from server.rules.board import Lock
@@ -62,6 +63,7 @@ class Connect:
     cookie: str | None = None  # echo of the server's address cookie (docs/protocol.md)
     key: str | None = None  # the client's own secret for its seat (docs/protocol.md "Tokens")
     queue: str | None = None  # "quick": pair with the next player waiting in the queue
+    bot: BotLevel | None = None  # opponent "bot:<level>": play the computer (server/bot.py)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,10 @@ def _required(value: str | None, where: str) -> str:
 
 def _parse_connect(obj: Mapping[str, Any]) -> Connect:
     name = _required(_name(obj, "self", "connect"), "connect.self")
-    opponent = _name(obj, "opponent", "connect")
+    # "bot:medium" is no name (':' is not a name character): the computer at that level, and
+    # the key a repeated connect finds its match by.
+    bot = parse_bot(obj["opponent"]) if is_bot_name(obj.get("opponent")) else None
+    opponent = bot.opponent if bot is not None else _name(obj, "opponent", "connect")
     if opponent is not None and opponent.casefold() == name.casefold():
         raise ProtocolError(Reason.BAD_NAME, "connect.opponent: cannot be yourself")
     timestamp = None
@@ -226,6 +231,7 @@ def _parse_connect(obj: Mapping[str, Any]) -> Connect:
         cookie=_optional_str(obj, "cookie", "connect", _TOKEN),
         key=_optional_str(obj, "key", "connect", _KEY),
         queue=queue,
+        bot=bot,
     )
 
 

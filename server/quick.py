@@ -33,8 +33,8 @@ class QuickQueue:
         create: Callable[[], Match],
     ) -> Match:
         """The match a quick connect from `name` (with `key`) is for."""
-        known = matches.get(self._placed.get(key, ""))
-        if known is not None and known.state != MatchState.ENDED:
+        known = self.placed(key, matches)
+        if known is not None:
             return known
         folded = name.casefold()
         for game_name in list(self._waiting):
@@ -52,6 +52,11 @@ class QuickQueue:
         self._waiting[match.game_name] = None
         self._place(key, match.game_name)
         return match
+
+    def placed(self, key: OpenKey, matches: dict[str, Match]) -> Match | None:
+        """The live match the queue already put this player in (a repeated connect), if any."""
+        known = matches.get(self._placed.get(key, ""))
+        return known if known is not None and known.state != MatchState.ENDED else None
 
     def waiting(self) -> int:
         return len(self._waiting)

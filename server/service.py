@@ -25,11 +25,13 @@ import hmac
 import itertools
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol, TypeVar
 
+from server.bot import BotSeats, BotSettings, is_bot_address
 from server.directory import DirectoryUnavailable, Elsewhere, Node
 from server.errors import ProtocolError
 from server.guard import Guard, GuardSettings, Network, parse_networks
@@ -55,6 +57,7 @@ from server.replies import Reply
 from server.rules.effects import EffectKind
 from server.social import SocialRequests
 from server.wire import (
+    BOT_SEARCH_MS,
     CLOSED_GRACE_SECONDS,
     DATAGRAMS_PER_SECOND,
     DISCONNECT_SECONDS,
@@ -62,6 +65,7 @@ from server.wire import (
     EFFECT_GRACE_SECONDS,
     LINGER_SECONDS,
     MATCH_SECONDS,
+    MAX_BOT_MATCHES,
     MAX_MATCHES,
     MAX_MATCHES_PER_ADDRESS,
     MAX_WATCHERS,
@@ -126,6 +130,11 @@ class ServerSettings:
     replay_seconds: float = REPLAY_SECONDS
     replay_megabytes: int = REPLAY_MEGABYTES
     replay_dir: str | None = None
+    max_bot_matches: int = MAX_BOT_MATCHES  # running matches against the computer at once
+    bot_search_ms: float = BOT_SEARCH_MS  # all bots' placement search per timer tick
+
+    def bot_settings(self) -> BotSettings:
+        return BotSettings(max_matches=self.max_bot_matches, search_ms=self.bot_search_ms)
 
     def lobby_settings(self) -> LobbySettings:
         disconnect_ms = round(self.disconnect_seconds * 1000)
@@ -215,6 +224,7 @@ class GameService(SocialRequests):
         lock_factory: Callable[[], Lock],
         directory: Placement | None = None,
         replay_sink: Callable[[str, bytes], None] | None = None,
+        bot_clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.settings = settings
         # Ended matches' replays; `replay_sink` (the shell's disk writer) gets a copy of each.
@@ -240,6 +250,8 @@ class GameService(SocialRequests):
         self._playing: dict[Address, int] = {}
         self._seated: dict[str, tuple[Address, ...]] = {}
         self._social_init()
+        # The computer's seats (server/bot.py); `bot_clock` times their search budget.
+        self.bots = BotSeats(settings.bot_settings(), lock_factory(), bot_clock)
 
     # -- in ------------------------------------------------------------------------------------
 
@@ -294,6 +306,9 @@ class GameService(SocialRequests):
             # Pairing reads and seats under the registry lock so two connects cannot both take
             # the last seat; the match lock keeps flux handlers of that match out meanwhile.
             with self.registry_lock:
+                if (message.bot is not None and message.game_name is None
+                        and self.lobby.existing(message, address) is None):
+                    self.bots.check_room()  # a new match against the computer: is there room?
                 match = self.lobby.route(message, address, now, game_name)
                 with match.lock:
                     try:
@@ -301,6 +316,9 @@ class GameService(SocialRequests):
                             message.name, address, message.token, self.lobby.new_token(), now,
                             message.timestamp, key=message.key)
                         self.lobby.seated(match, address)
+                        if message.bot is not None:  # the computer takes the other seat
+                            outgoing = (self.bots.seat(match, message, self.lobby.new_token(),
+                                                       now) or outgoing)
                         datagrams = self._leave(match, outgoing, now)
                         if match.rematch.next_match is not None:  # its rematch too
                             datagrams += self._follow_rematch(match, message.name, address, now)
@@ -446,6 +464,8 @@ class GameService(SocialRequests):
         self._track_audience(match)
         datagrams = []
         for item in outgoing:
+            if is_bot_address(item.address):
+                continue  # the bot reads its seat, not datagrams (server/bot.py)
             sent = self._send(item.reply, item.address, item.seat.stamp(now))
             if sent is not None:
                 datagrams.append(sent)
@@ -544,6 +564,7 @@ class GameService(SocialRequests):
             with self.registry_lock:
                 self.lobby.forget(gone)
             self._forget_audiences(gone)
+        datagrams += self.bots.turns(now, self._dispatch)  # the bots play as seats: no lock held
         return datagrams
 
     def _schedule(self, match: Match, now: int) -> None:

@@ -187,15 +187,16 @@ class SocialRequests:
                         ) -> list[Datagram]:
         """A request on a match whose rematch started, from the seat at `address`: the new
         match's state too (its game_start and token), in case the first one was lost. The seat
-        there follows the player to this address, as a rejoin with the token would."""
+        there follows the player to this address, as a rejoin with the token would, unless the
+        new match has heard newer requests of theirs (the timestamp rule)."""
         assert old.lock.locked()
         new, before = old.rematch.next_match, old.find_seat(name)
         if new is None or before is None or before.address != address:
             return []
         with new.lock:
             seat = new.find_seat(name)
-            if seat is None:
-                return []
+            if seat is None or seat.last_ts > before.last_ts:
+                return []  # the player went on there with newer requests: the newest wins
             _carry(before, seat)
             out = new.follow(seat, address, now)
             self._schedule(new, now)

@@ -58,6 +58,7 @@ class Reason(enum.StrEnum):
     NO_REMATCH = "no_rematch"  # the match has not ended, or a player has left it
     SERVER_SHUTDOWN = "server_shutdown"  # draining: no new match here (nor elsewhere to send it)
     DIRECTORY_UNAVAILABLE = "directory_unavailable"  # a cluster node or bridge cannot reach Redis
+    TOO_MANY_BOTS = "too_many_bots"  # the server plays --max-bot-matches against the computer
 
 
 # -- defaults (ServerSettings, MatchSettings, GuardSettings and the CLI read these) -------------
@@ -92,6 +93,15 @@ QUEUED_DATAGRAMS: Final = 256  # datagrams waiting for a worker; beyond that the
 TICK_SECONDS: Final = 0.05  # how often the timer thread looks for due deadlines
 REPLAY_SECONDS: Final = 600.0  # how long an ended match's replay stays fetchable
 REPLAY_MEGABYTES: Final = 64  # all kept replays together; the oldest go first past it
+
+# -- the computer opponent (server/bot.py; docs/protocol.md "Playing the computer") -------------
+
+BOT_PREFIX: Final = "bot:"  # connect's opponent "bot:medium" or "bot:1.5" (pieces per second)
+MIN_BOT_PPS: Final = 0.25
+MAX_BOT_PPS: Final = 5.0
+MAX_BOT_MATCHES: Final = 100  # running matches against the computer at once
+# Placement search of all bots together per timer tick (TICK_SECONDS); the rest waits a tick.
+BOT_SEARCH_MS: Final = 2.0
 
 # -- a cluster (server/directory.py, bridge/routing.py; docs/operations.md) --------------------
 

@@ -165,7 +165,8 @@ def test_overdue_effects_are_forced_after_the_grace_period():
     assert pushed[ALICE]["opponent_blocks"] == pushed[BOB]["user_blocks"]
 
 
-def test_forced_garbage_can_top_out():
+def test_forced_garbage_can_top_out(replay_audit):
+    replay_audit.expect_hand_made()  # the fields below are written, not played
     h, alice, bob = started()
     # A column 40 rows high: the forced garbage pushes it past the buffer (a garbage out).
     seat(h, "bob").board.field = Field.from_rows(["G........."] * 20, ["G........."] * 20)

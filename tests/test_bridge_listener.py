@@ -144,17 +144,37 @@ async def test_at_the_total_cap_a_busy_page_and_the_process_never_holds_more(
 async def test_a_flood_of_half_headers_gives_way_to_a_real_request(
     bridge: Bridge, peers: list[Peer]
 ) -> None:
-    """1,100 stalled half-headers from one IP once filled the open-file limit; here each address
-    meets its own cap first, and at the total cap a newcomer evicts the oldest connection that
-    still owes its header, so a real browser's request (whole in its first packet) gets in."""
+    """1,100 stalled half-headers from one IP once filled the open-file limit. At the total cap a
+    newcomer evicts the oldest connection still owing its header from the address holding the
+    most of those: a flooding address only meets the busy page, and a browser (its request whole
+    in its first packet) gets in at the flood's expense."""
     async with bridge(max_connections=6, max_connections_per_ip=100) as running:
-        for _ in range(6 + 4):
+        for _ in range(6):
             peers.append(await Peer.open(running.port, "127.0.0.5", HALF_HEADER))
-        await asyncio.sleep(0)
+        for _ in range(3):  # the flood's own newcomers make no room for themselves
+            over = await Peer.open(running.port, "127.0.0.5", HALF_HEADER)
+            peers.append(over)
+            assert (await over.response())[0] == 503
         assert await _served(running.port, "127.0.0.6") == 200
-        assert running.guard.open <= 6
-        assert running.guard.stats.evicted >= 5
-        assert await peers[0].closed()  # the oldest went first
+        assert (running.guard.open, running.guard.stats.evicted) == (6, 1)
+        assert running.guard.stats.refused_busy == 3
+        assert await peers[0].closed()  # the flood's oldest went
+
+
+async def test_at_the_cap_the_address_holding_most_half_headers_gives_way(
+    bridge: Bridge, peers: list[Peer]
+) -> None:
+    async with bridge(max_connections=5, max_connections_per_ip=100) as running:
+        browser = await Peer.open(running.port, "127.0.0.7", HALF_HEADER[:10])  # still typing
+        hog = [await Peer.open(running.port, "127.0.0.8", HALF_HEADER) for _ in range(3)]
+        other = await Peer.open(running.port, "127.0.0.9", HALF_HEADER)
+        peers.extend([browser, *hog, other])
+        for n in range(2):  # newcomers from fresh addresses: the hog pays each time
+            peers.append(await Peer.open(running.port, f"127.0.1.{n + 1}", HALF_HEADER))
+            assert running.guard.stats.evicted == n + 1
+        assert await hog[0].closed() and await hog[1].closed()
+        await browser.send(HALF_HEADER[10:] + b"\r\n\r\n")
+        assert (await browser.response())[0] == 200  # never the one to go
 
 
 async def test_a_stalled_header_is_closed_after_the_header_timeout(

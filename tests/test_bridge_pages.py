@@ -209,3 +209,24 @@ async def test_the_real_page_and_scripts_are_served(
     assert script.status == 200
     # With nosniff, a module script must come with a JavaScript type or the browser refuses it.
     assert script.content_type in ("text/javascript", "application/javascript")
+
+
+async def test_the_replay_page_is_served_under_the_base_path(
+    aiohttp_client: Any, fake_server: FakeServer
+) -> None:
+    client = await aiohttp_client(
+        init_app(BridgeSettings(server=fake_server.address, base_path="/ba/"))
+    )
+    page = await client.get("/ba/replay?game=Xk3game")
+    assert page.status == 200
+    _assert_security_headers(page)
+    html = await page.text()
+    # its own script and style, not the game's, and the base path for the replay fetches
+    assert '<script type="module" src="/ba/static/js/replay/page.js">' in html
+    assert "/ba/static/js/main.js" not in html
+    assert 'href="/ba/static/css/replay.css"' in html
+    assert 'data-base-path="/ba/"' in html
+    assert 'id="replay-file" type="file"' in html
+    for path in ("js/replay/page.js", "css/replay.css"):
+        assert (await client.get("/ba/static/" + path)).status == 200, path
+    assert (await client.get("/replay")).status == 404

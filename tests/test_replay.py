@@ -302,3 +302,16 @@ async def test_the_bridge_answers_504_when_the_server_is_silent(
     client = await aiohttp_client(init_app(bridge))
     response = await client.get("/replays/abcdef.json")
     assert response.status == 504
+
+
+def test_the_replay_vectors_verify_and_match_their_finals() -> None:
+    cases = json.loads((Path(__file__).parent / "vectors" / "replays.json").read_text())
+    assert {case["name"] for case in cases} == {script.name for script in SCRIPTS}
+    for case in cases:
+        verdict = verify(load(json.dumps(case["replay"])))
+        assert verdict.ok, (case["name"], verdict.mismatch)
+        result = verdict.rebuilt["result"]
+        assert result["score"] == case["final"]["score"]
+        assert result["winner"] == case["final"]["winner"]
+        assert [{"field": b["field"], "hidden": b["hidden"]} for b in result["boards"]] == (
+            case["final"]["fields"])

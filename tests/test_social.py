@@ -533,3 +533,34 @@ def test_the_largest_end_and_spectate_fit():
     data = encode_reply(view, 2**50)
     assert len(data) <= MAX_DATAGRAM
     assert [p["blocks"] for p in json.loads(data)["players"]] == [list(rows)] * 2
+
+
+def test_the_old_match_stops_answering_for_the_new_once_the_player_is_there():
+    h = Harness()
+    alice, bob = h.start()
+    leave(h, BOB, bob)
+    rematch(h, ALICE, alice)
+    started = rematch(h, BOB, bob, "accept")
+    new_alice = of(started, ALICE, "game_start")
+    h.flux(ALICE, new_alice)  # alice plays on in the new match
+    other_tab = ("127.0.0.1", 41002)
+    h.ts[other_tab] = h.ts[ALICE] - 50  # an older tab's clock: its requests are older
+    late = h.send(other_tab, {"command": "connect", "self": "alice", "token": alice["token"],
+                              "game_name": alice["game_name"], "timestamp": h.stamp(other_tab)})
+    assert commands(late, other_tab) == []  # not newer than the seat's newest: nothing moves
+    assert match_of(h, new_alice).find_seat("alice").address == ALICE
+
+
+def test_the_flags_reach_the_settings():
+    from block_attack.cli import _server_settings, build_parser
+
+    args = build_parser().parse_args(
+        ["server", "--countdown-seconds", "0", "--closed-grace-seconds", "1.5",
+         "--rematch-seconds", "20", "--max-watchers-per-match", "4", "--max-watchers", "0"])
+    settings = _server_settings(args)
+    assert (settings.countdown_seconds, settings.closed_grace_seconds, settings.rematch_seconds,
+            settings.max_watchers_per_match, settings.max_watchers) == (0, 1.5, 20, 4, 0)
+    match = settings.lobby_settings().match
+    assert (match.countdown_ms, match.closed_grace_ms, match.rematch_ms, match.max_watchers) == (
+        0, 1500, 20_000, 4)
+    assert _server_settings(build_parser().parse_args(["server"])).countdown_seconds == 3

@@ -17,6 +17,23 @@ export function gameNameFrom(text) {
   return LINKED_GAME.exec(raw)?.[1] ?? null;
 }
 
+// The computer's levels and pace range (docs/protocol.md "Playing the computer").
+export const BOT_LEVELS = Object.freeze(['easy', 'medium', 'hard']);
+export const MIN_BOT_PPS = 0.25;
+export const MAX_BOT_PPS = 5;
+
+/**
+ * The `opponent` that challenges the computer: `bot:medium`, or for a pace (`level` 'pace')
+ * `bot:1.5`, rounded to the server's two decimals and kept within its range; null otherwise.
+ */
+export function botOpponent(level, pps) {
+  if (BOT_LEVELS.includes(level)) return `bot:${level}`;
+  const pace = Number(pps);
+  if (level !== 'pace' || !Number.isFinite(pace)) return null;
+  const kept = Math.min(MAX_BOT_PPS, Math.max(MIN_BOT_PPS, Math.round(pace * 100) / 100));
+  return `bot:${kept}`;
+}
+
 /** The inviting host's name from a share link's fragment (#host=alice), if it is a valid name. */
 export function hostFromHash(hash) {
   const raw = new URLSearchParams(String(hash ?? '').replace(/^#/, '')).get('host');
@@ -25,7 +42,7 @@ export function hostFromHash(hash) {
 
 export class Home {
   /**
-   * choose({self, opponent?, gameName?, queue?}) is called when the player starts or joins a
+   * choose({self, opponent?, gameName?, queue?, bot?}) is called when the player starts or joins a
    * match, watch(gameName) to watch one, named(self) when a valid name is typed or remembered
    * (to ask who challenges it).
    */
@@ -60,6 +77,20 @@ export class Home {
       this.#start(gameName ? { gameName } : {});
     });
     $('quick-button').addEventListener('click', () => this.#start({ queue: 'quick' }));
+    const level = () => doc.querySelector('input[name="bot-level"]:checked')?.value ?? 'medium';
+    const pps = $('bot-pps');
+    const showPace = () => {
+      $('bot-pace').hidden = level() !== 'pace';
+      $('bot-pps-value').textContent = String(Number(pps.value));
+    };
+    for (const radio of doc.querySelectorAll('input[name="bot-level"]')) {
+      radio.addEventListener('change', showPace);
+    }
+    pps.addEventListener('input', showPace);
+    $('computer-button').addEventListener('click', () => {
+      const bot = botOpponent(level(), pps.value);
+      if (bot !== null) this.#start({ bot });
+    });
     $('watch-button').addEventListener('click', () => {
       const game = gameNameFrom($('watch-link').value);
       if (game === null) {

@@ -33,7 +33,7 @@ export function showMessage(doc, title, text, withHome = true, buttons = [], onI
   showView(doc, 'message');
 }
 
-const STAT_ROWS = [
+export const STAT_ROWS = [
   ['pps', 'Pieces per second', (v) => v.toFixed(2)],
   ['apm', 'Attack per minute', (v) => v.toFixed(2)],
   ['lines', 'Lines cleared', String],

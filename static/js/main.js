@@ -11,6 +11,8 @@ import { Match } from './match.js';
 import { Connection, Stamper, wsUrl } from './net.js';
 import { drawOpponent, drawPlayer } from './render.js';
 import { Field } from './rules/field.js';
+import { offerReplay } from './replay/end-replay.js';
+import { MatchHistory, browserIndexedDB } from './replay/history.js';
 import { Phase, Session } from './session.js';
 import {
   dropSeat, dropWaiting, loadSeat, loadWaiting, saveSeat, saveWaiting, tabKey,
@@ -47,6 +49,7 @@ const conn = new Connection(wsUrl(location, config.wsPath), {
 let soundSettings = loadSound(localStorage);
 const sound = new Sound(soundSettings);
 const watchView = new WatchView(document);
+const matchHistory = new MatchHistory(browserIndexedDB()); // this browser's last matches
 let callout = null; // the newest callout of this player's locks
 let countdownShown = null; // the countdown number last sounded
 let goAt = null; // when GO was shown
@@ -109,6 +112,9 @@ const VIEWS = {
   },
   end: ({ summary, rematch }) => {
     showEnd(document, summary, { rematch, drawField });
+    offerReplay(document, {
+      basePath: config.basePath, summary, history: matchHistory, fetchFn: fetch,
+    });
     if (summary.outcome === 'win') announce('You win', 'win');
     else if (summary.outcome === 'loss') announce(summary.title, 'lose');
   },
@@ -165,6 +171,7 @@ function choose(choice) {
   sound.unlock(); // a click: browsers let audio start from here
   if (choice.queue === 'quick') run(session.quick(choice, now));
   else if (choice.gameName) run(session.join(choice, now));
+  else if (choice.bot) run(session.computer(choice, now));
   else if (choice.opponent) run(session.challenge(choice, now));
   else run(session.create(choice, now));
 }

@@ -239,6 +239,7 @@ export class Match {
   }
 
   opponentView() {
-    return { field: this.opponentField, name: this.opponent, away: this.away };
+    // the name is the DOM label above the canvas (readable on phones), not drawn twice
+    return { field: this.opponentField, name: '', away: this.away };
   }
 }

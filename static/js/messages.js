@@ -196,6 +196,7 @@ export function endSummary(msg, self) {
   if (watcher) outcome = 'watched';
   const both = [me, opponent];
   return {
+    gameName: typeof msg.game_name === 'string' ? msg.game_name : null, // its replay's name
     title,
     reason,
     outcome,
@@ -239,6 +240,8 @@ const ERRORS = {
     + 'Finish one, or try again in a minute.',
   moved: 'This match is open in another tab.',
   too_many_watchers: 'Too many people are watching this match right now. Try again later.',
+  too_many_bots: 'The computer is busy with as many matches as this server allows. '
+    + 'Try again in a minute.',
 };
 
 /** Words for an `error` frame's reason; unknown reasons are shown as they came. */

@@ -5,6 +5,7 @@
 //   const s = new Session({ basePath, shareBase, stamp }) // stamp() → a client timestamp
 //   s.restore({ gameName, seat, waiting }, now) // at load: what this tab remembers of its link
 //   s.create({ self }, now)      s.challenge({ self, opponent }, now)
+//   s.computer({ self, bot: 'bot:medium' }, now)   // against the server's bot
 //   s.join({ self, gameName }, now)    s.rejoin({ self, gameName, token, total, fallback }, now)
 //   s.leave()                    // forfeit the match being played, or cancel the one waited in
 //   s.socketOpened(now)          // a new socket is a new address: claim the seat again
@@ -149,6 +150,17 @@ export class Session {
 
   challenge({ self, opponent }, now) {
     return this.#start({ self, opponent: expectName(opponent, 'challenge opponent') }, now);
+  }
+
+  /**
+   * Play the server's computer opponent: `bot` is the `opponent` that names its level
+   * ('bot:medium', 'bot:1.5': home.js botOpponent). The server seats it at once: game_start.
+   */
+  computer({ self, bot }, now) {
+    if (typeof bot !== 'string' || !bot.startsWith('bot:')) {
+      throw new TypeError(`computer bot: expected bot:<level>, got ${JSON.stringify(bot)}`);
+    }
+    return this.#start({ self, opponent: bot }, now);
   }
 
   /** Wait in the quick-match queue for the next player there. */

@@ -29,6 +29,13 @@ const colouredPixels = (page, selector) => page.$eval(selector, (canvas) => {
 const firstLock = (page) => page.sent.map(({ msg }) => msg.locks?.find((lock) => lock.n === 0))
   .find((lock) => lock !== undefined);
 
+// Keys move pieces once the 3-2-1 countdown over the field says GO (docs/protocol.md), and the
+// session has seen it at its next 50 ms tick (a key in between is dropped).
+async function countedDown(page) {
+  await page.waitForFunction(() => document.getElementById('countdown')?.textContent === 'GO');
+  await page.waitForTimeout(200);
+}
+
 // Rows `ys` as fieldRows reads them off the canvas, for a field holding only `lock`.
 function rowsOf(lock, ys) {
   const cells = new Set(pieceCells(lock.piece, lock.r)
@@ -74,6 +81,7 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.equal(await colouredPixels(bob, '#opponent-canvas'), 0, 'alice locked nothing yet');
     // 180°: alice turns her first piece with its key (A by default) and drops it; bob drops the
     // same piece unturned. Each page's lock says how it lay, and its canvas shows it so.
+    await Promise.all([countedDown(alice), countedDown(bob)]);
     await alice.keyboard.press('KeyA');
     await alice.waitForTimeout(80);
     await alice.keyboard.press('Space');

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_ARGS, ROOT, findChromium, findExecutable, startGame } from './game-process.js';
+import { ONE_ADDRESS } from './loopback.js';
 import {
   DESKTOP, OPPOSITE, Pages, createMatch, endScreen, fieldRows, inMatch, joinByLink,
   playUntilEnd, shot, until,
@@ -40,7 +41,7 @@ before(async () => {
   assert.ok(binary, 'nginx is not installed: `make test` installs it (scripts/ensure-system-deps)');
   prefix = mkdtempSync(path.join(os.tmpdir(), 'block-attack-nginx-'));
   game = await onFreePort((port) => startGame({
-    matchSeconds: 15, port, extraArgs: ['--base-path', PREFIX, '--trust-proxy'],
+    matchSeconds: 15, port, extraArgs: ['--base-path', PREFIX, '--trust-proxy', ...ONE_ADDRESS],
   }));
   nginx = await onFreePort((port) => startNginx(binary, prefix, port, new URL(game.url).port));
   browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
@@ -89,6 +90,44 @@ test('through nginx: two players meet by share link, play to the end and agree',
   const ws = `ws://127.0.0.1:${nginx.port}${PREFIX}ws`;
   assert.deepEqual([...new Set([...alice.sockets, ...bob.sockets])], [ws]);
   assert.deepEqual([...alice.problems, ...bob.problems], []);
+});
+
+test('through nginx: a spectator watches a match to its end, then a rematch starts', {
+  timeout: 120000,
+}, async () => {
+  const home = `${nginx.origin}${PREFIX}`;
+  const dave = await pages.open(DESKTOP, home);
+  const link = await createMatch(dave, 'dave');
+  const erin = await pages.open(DESKTOP, link);
+  await joinByLink(erin, 'erin');
+  await Promise.all([inMatch(dave), inMatch(erin)]);
+
+  const frank = await pages.open(DESKTOP, dave.url());
+  await frank.waitForSelector('#message-actions button');
+  assert.equal(await frank.textContent('#message-title'), 'dave vs erin are playing');
+  await frank.click('#message-actions button');
+  await frank.waitForSelector('#view-watch:not([hidden])');
+  await until(async () => (await dave.textContent('#watchers')) === '1 watching');
+  await shot(frank, 'nginx-watching');
+
+  await Promise.all([playUntilEnd(dave, { touch: false }), playUntilEnd(erin, { touch: false })]);
+  await frank.waitForSelector('#view-end:not([hidden])');
+  const [d, f] = [await endScreen(dave), await endScreen(frank)];
+  assert.equal(f.title, d.outcome === 'win' ? 'dave wins' : d.outcome === 'loss' ? 'erin wins'
+    : 'Draw');
+
+  const first = dave.url();
+  await dave.click('#rematch-button');
+  await erin.waitForSelector('#rematch-offer:not([hidden])');
+  await erin.click('#rematch-accept');
+  await Promise.all([inMatch(dave), inMatch(erin)]);
+  assert.notEqual(dave.url(), first);
+  assert.equal(dave.url(), erin.url());
+  assert.ok(dave.url().startsWith(`${home}m/`), dave.url());
+  await shot(erin, 'nginx-rematch');
+  const ws = `ws://127.0.0.1:${nginx.port}${PREFIX}ws`;
+  assert.deepEqual([...new Set([...dave.sockets, ...erin.sockets, ...frank.sockets])], [ws]);
+  assert.deepEqual([...dave.problems, ...erin.problems, ...frank.problems], []);
 });
 
 /** start(port) with a free loopback port, trying another port if that one fails. */

@@ -10,8 +10,10 @@ never typed by hand; tests/test_vectors.py fails when a file is stale. They prov
 JavaScript rules agree with the Python ones. The exception is guideline.json: hand-written from
 public sources (each case cites its own), never generated and not in VECTOR_FILES; both suites
 play it (tests/test_guideline.py, tests/js/rules/guideline.test.js). Lock vectors come from
-tests/vectors/lock_cases.py, effect and battle vectors from tests/vectors/battle_cases.py, and
-constants.json holds the server's declarations that the page repeats.
+tests/vectors/lock_cases.py, effect and battle vectors from tests/vectors/battle_cases.py, whole
+recorded matches (replays.json: each replay and its final fields, scores and winner) from
+tests/vectors/replay_cases.py, and constants.json holds the server's declarations that the page
+repeats.
 """
 
 import json
@@ -41,6 +43,7 @@ from tests.vectors.lock_cases import (
     lock_vectors,
     stacked,
 )
+from tests.vectors.replay_cases import replay_vectors
 
 HERE = Path(__file__).resolve().parent
 RNG_SEEDS = (0, 1, 42, 0xDEADBEEF, 4294967295)
@@ -243,6 +246,7 @@ VECTOR_FILES: dict[str, Callable[[], list[Json]]] = {
     "locks.json": lock_vectors,
     "effects.json": effect_vectors,
     "battle.json": battle_vectors,
+    "replays.json": replay_vectors,
     "constants.json": constant_vectors,
 }
 

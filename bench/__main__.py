@@ -2,8 +2,9 @@
 holds and costs, each figure against a baseline measured seconds apart in the same run.
 
 The machines are shared and noisy, so absolute figures mean little; every server runs on core 0
-under the same load generator on core 1 (bench/loadgen.py), and docs/performance.md explains
-each line. Never a test: nothing here asserts a speed.
+under the same load generator on core 1 (bench/loadgen.py; a cluster's second node excepted, see
+bench/cluster.py), and docs/performance.md explains each line. Never a test: nothing here asserts
+a speed.
 """
 
 from __future__ import annotations
@@ -175,8 +176,8 @@ def micro_section(short: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--short", action="store_true", help="a quick pass, within a minute")
-    parser.add_argument("--only", choices=("udp", "bridge", "cluster", "attack", "micro"), action="append",
-                        help="run only these sections (repeatable)")
+    parser.add_argument("--only", choices=("udp", "bridge", "cluster", "attack", "micro"),
+                        action="append", help="run only these sections (repeatable)")
     args = parser.parse_args(argv)
     plan = SHORT if args.short else FULL
     sections = set(args.only or ("udp", "bridge", "cluster", "attack", "micro"))

@@ -90,16 +90,19 @@ def per_node(results: list[StepResult]) -> list[tuple[float, float]]:
 
 
 def _cores(ladder: Ladder) -> str:
-    """What each node cost at capacity, and how busy its core was (and the generator)."""
-    at = ladder.at_capacity
+    """What each node cost at capacity (with no clean step: at the lowest, said so), and how
+    busy its core was (and the generator)."""
+    at = ladder.at_capacity or ladder.steps.get(min(ladder.steps, default=0), [])
     if not at:
         return "n/a"
+    where = "" if ladder.at_capacity else f" [at N={at[0].matches}, unclean]"
     if not at[0].node_cpu:
-        return f"{us(median_of(at, 'cpu_per_request'))}"
+        return f"{us(median_of(at, 'cpu_per_request'))}{where}"
     cores = (SERVER_CORE, second_core())
     parts = [f"{NODE_IDS[k]} {us(cost)} (core {cores[k]} {100 * busy:3.0f}% busy)"
              for k, (cost, busy) in enumerate(per_node(at))]
-    return ", ".join(parts) + f"; generator {100 * median_of(at, 'generator_busy'):.0f}%"
+    return (", ".join(parts) + f"; generator {100 * median_of(at, 'generator_busy'):.0f}%"
+            + where)
 
 
 def cluster_section(steps: list[int], load: Load, seed: int, script: LockScript, repeats: int,
@@ -125,7 +128,7 @@ def cluster_section(steps: list[int], load: Load, seed: int, script: LockScript,
         say()
         for ladder in (embedded, one, two):
             say(f"  {ladder.target.name:32} largest clean N {ladder.label():>7}   "
-                f"cpu/request there {_cores(ladder)}")
+                f"cpu/request {_cores(ladder)}")
         capped = " (a bound: a ladder hit its top or the generator)"
         say(f"  ratio two nodes / one node: {ratio(two.capacity, one.capacity)}"
             f"{capped if two.capped or one.capped else ''}")

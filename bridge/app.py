@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME = 64 * 1024  # bigger frames close the WebSocket with 1009; smaller ones get `too_large`
 SHUTDOWN_SECONDS = 5.0  # handlers get this long to finish after their WebSocket was closed
+# How long a close waits for the peer's close frame: a flood's WebSocket never sends one, and
+# every frame it sends meanwhile is still read (aiohttp's default waits 10 s).
+CLOSE_SECONDS = 1.0
 BUSY = b"server busy"  # the close reason at capacity (code 1013, Try Again Later)
 # A UDP socket that cannot be opened for want of these is the bridge's capacity, not the server.
 OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
@@ -157,6 +160,7 @@ async def _route_ctx(app: web.Application) -> AsyncIterator[None]:
     route = DirectoryRoute(settings.directory)
     await route.refresh()  # the nodes are known before the first WebSocket
     app[ROUTE] = route
+    app[READINESS].check = route  # ready when the directory lists a node, whatever --server is
     refresher = asyncio.create_task(route.run(), name="bridge-directory")
     try:
         yield
@@ -338,7 +342,8 @@ async def _relay(
     request: web.Request, settings: BridgeSettings, connections: Connections, key: str
 ) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(
-        heartbeat=settings.heartbeat_seconds, compress=False, max_msg_size=MAX_FRAME
+        heartbeat=settings.heartbeat_seconds, compress=False, max_msg_size=MAX_FRAME,
+        timeout=CLOSE_SECONDS,
     )
     await ws.prepare(request)
     connections.sockets.add(ws)

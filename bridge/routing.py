@@ -164,5 +164,14 @@ class DirectoryRoute:
     def gone(self, server: Address) -> bool:
         return bool(self._available) and server not in self._addresses
 
+    async def unready(self) -> str | None:
+        """Readiness with a directory (bridge/health.py's Check): the nodes it lists, not
+        --server, which a bridge that routes does not use."""
+        if not self._available:
+            return "the directory is unreachable"
+        if least_loaded(self._nodes) is None:
+            return "no live game server node takes new matches"
+        return None
+
     async def aclose(self) -> None:
         await self._client.aclose()

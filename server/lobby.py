@@ -109,6 +109,10 @@ class Lobby:
         if msg.game_name is not None:
             return self.find(msg.game_name)
         if msg.queue is not None:
+            if msg.token is not None and self.existing(msg, address) is None:
+                # A token is for a seat the queue already gave this player. Refused here, not
+                # by match.connect, or the queued player it paired with would leave the queue.
+                raise ProtocolError(Reason.BAD_TOKEN, "no seat of yours in the queue")
             return self.quick.route(msg.name, self._open_key(msg, address), self.matches,
                                     lambda: self._create(None, address, now, game_name=game_name))
         match = self.existing(msg, address)

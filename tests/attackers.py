@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import signal
@@ -113,10 +114,8 @@ def fill(args: argparse.Namespace) -> None:
         # A bare 33-byte connect, a new name each time: every one would be a match of its own.
         name = f"f{k % 10**8:08d}"
         data = json.dumps({"command": "connect", "self": name}).encode()
-        try:
+        with contextlib.suppress(OSError):  # our own send buffer full: not sent
             socks[k % len(socks)].sendto(data, target)
-        except OSError:
-            pass
 
     sent, seconds = paced(stop, args.rate, send_one)
     report(kind="fill", sources=len(socks), sent=sent, seconds=round(seconds, 3),
@@ -135,6 +134,11 @@ class ProvenPort:
         self.ts = int(time.time() * 1000)
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        self.sock.setblocking(False)  # what an earlier match pushed here is not an answer
+        with contextlib.suppress(OSError):
+            while self.sock.recv(2048):
+                pass
+        self.sock.settimeout(0.2)
         for _ in range(3):
             self.ts += 1
             body = {**message, "timestamp": self.ts}
@@ -151,6 +155,13 @@ class ProvenPort:
         return None
 
 
+def outcome(reply: dict[str, Any] | None) -> str:
+    """An answer as the attacker tallies it: its error reason, else its command."""
+    if reply is None:
+        return "no answer"
+    return str(reply.get("reason") or reply.get("command"))
+
+
 def both_seats(args: argparse.Namespace) -> None:
     stop = Stop(args.seconds)
     target = host_port(args.target)
@@ -162,12 +173,11 @@ def both_seats(args: argparse.Namespace) -> None:
         k += 1
         waiting = host.ask({"command": "connect", "self": f"h{k}", "pad": PAD})
         if waiting is None or waiting.get("command") != "waiting":
-            outcomes[(waiting or {}).get("reason", "no answer")] += 1
+            outcomes[outcome(waiting)] += 1
             continue
         start = guest.ask({"command": "connect", "self": f"g{k}", "pad": PAD,
                            "game_name": waiting["game_name"]})
-        outcomes[(start or {}).get("command", "no answer") if (start or {}).get("command")
-                 != "error" else start["reason"]] += 1
+        outcomes[outcome(start)] += 1
         if start is not None and start.get("command") == "game_start":
             # End it at once: an ended match lingers, and must still count.
             host.ask({"command": "leave", "game_name": waiting["game_name"],

@@ -180,10 +180,10 @@ def page_load(site: str) -> float:
         started = time.monotonic()
         connector = aiohttp.TCPConnector(local_addr=(PAGE_SOURCE, 0), force_close=True)
         async with aiohttp.ClientSession(connector=connector,
-                                         timeout=aiohttp.ClientTimeout(total=10)) as session:
-            async with session.get(site) as response:
-                assert response.status == 200, f"GET / answered {response.status}"
-                await response.read()
+                                         timeout=aiohttp.ClientTimeout(total=10)) as session, \
+                session.get(site) as response:
+            assert response.status == 200, f"GET / answered {response.status}"
+            await response.read()
         return time.monotonic() - started
 
     return asyncio.run(get())
@@ -211,12 +211,12 @@ def test_with_no_attack_the_real_players_meet_the_bar():
 
 
 def test_thousands_of_unproven_ports_cannot_fill_the_match_table():
-    with game_server() as server, bridge(server) as front:
-        with attack("fill", "--target", server.target, "--sources", "127.0.0.10-127.0.0.254",
-                    "--ports-per-source", "16", "--rate", "4000") as fill:
-            lived = experience(server, front.site)
-            held = server.matches()
-            figures = server.metrics()
+    with game_server() as server, bridge(server) as front, \
+            attack("fill", "--target", server.target, "--sources", "127.0.0.10-127.0.0.254",
+                   "--ports-per-source", "16", "--rate", "4000") as fill:
+        lived = experience(server, front.site)
+        held = server.matches()
+        figures = server.metrics()
     assert_bar("match-table fill", lived, sources=fill.result["sources"],
                connects=fill.result["sent"], rate=f"{fill.result['rate']}/s",
                matches_held=held,
@@ -228,10 +228,10 @@ def test_thousands_of_unproven_ports_cannot_fill_the_match_table():
 
 def test_one_address_seating_both_players_holds_only_its_cap():
     with game_server("--max-matches-per-address", "16") as server, \
-            bridge(server) as front:
-        with attack("both-seats", "--target", server.target, "--source", ATTACKER) as seats:
-            lived = experience(server, front.site)
-            held = server.matches()
+            bridge(server) as front, \
+            attack("both-seats", "--target", server.target, "--source", ATTACKER) as seats:
+        lived = experience(server, front.site)
+        held = server.matches()
     outcomes = seats.result["outcomes"]
     assert_bar("both seats", lived, attempts=seats.result["attempts"], outcomes=outcomes,
                matches_held=held)
@@ -241,10 +241,10 @@ def test_one_address_seating_both_players_holds_only_its_cap():
 
 
 def test_twenty_thousand_junk_datagrams_a_second_are_shed():
-    with game_server() as server, bridge(server) as front:
-        with attack("junk", "--target", server.target, "--source", ATTACKER,
-                    "--rate", "20000") as flood:
-            lived = experience(server, front.site)
+    with game_server() as server, bridge(server) as front, \
+            attack("junk", "--target", server.target, "--source", ATTACKER,
+                   "--rate", "20000") as flood:
+        lived = experience(server, front.site)
         dropped = server.metrics().get("block_attack_server_rate_limited_total", 0)
     assert_bar("junk flood", lived, rate=f"{flood.result['rate']}/s",
                sent=flood.result["sent"], over_the_rate=dropped)
@@ -256,10 +256,10 @@ def test_twenty_thousand_junk_datagrams_a_second_are_shed():
 
 
 def test_one_ip_cycling_websockets_creates_only_its_allowance():
-    with game_server() as server, bridge(server) as front:
-        with attack("ws-cycle", "--site", front.site, "--source", ATTACKER) as cycling:
-            lived = experience(server, front.site)
-            held = server.matches()
+    with game_server() as server, bridge(server) as front, \
+            attack("ws-cycle", "--site", front.site, "--source", ATTACKER) as cycling:
+        lived = experience(server, front.site)
+        held = server.matches()
     outcomes = cycling.result["outcomes"]
     created = outcomes.get("waiting", 0)
     assert_bar("WebSocket cycling", lived, outcomes=outcomes, matches_held=held)
@@ -268,11 +268,11 @@ def test_one_ip_cycling_websockets_creates_only_its_allowance():
 
 
 def test_stalled_half_open_connections_do_not_exhaust_the_bridge():
-    with game_server() as server, bridge(server, fd_limit=FD_LIMIT) as front:
-        with attack("stall", "--target", front.target, "--source", ATTACKER,
-                    "--connections", "1100") as stalled:
-            loaded = page_load(front.site)
-            lived = experience(server, front.site)
+    with game_server() as server, bridge(server, fd_limit=FD_LIMIT) as front, \
+            attack("stall", "--target", front.target, "--source", ATTACKER,
+                   "--connections", "1100") as stalled:
+        loaded = page_load(front.site)
+        lived = experience(server, front.site)
     assert_bar("stalled connections", lived, page_load=f"{loaded * 1000:.0f} ms",
                **stalled.result)
     assert loaded < JOIN_BAR
@@ -280,11 +280,11 @@ def test_stalled_half_open_connections_do_not_exhaust_the_bridge():
 
 
 def test_a_junk_and_websocket_flood_from_64_ips_leaves_room():
-    with game_server() as server, bridge(server) as front:
-        with attack("flood", "--target", front.target, "--sources", "127.0.1.1-127.0.1.64"
-                    ) as flood:
-            loaded = page_load(front.site)
-            lived = experience(server, front.site)
+    with game_server() as server, bridge(server) as front, \
+            attack("flood", "--target", front.target,
+                   "--sources", "127.0.1.1-127.0.1.64") as flood:
+        loaded = page_load(front.site)
+        lived = experience(server, front.site)
     assert_bar("64-IP flood", lived, page_load=f"{loaded * 1000:.0f} ms", **flood.result)
     assert loaded < JOIN_BAR
     assert flood.result["ws opened"] >= 64

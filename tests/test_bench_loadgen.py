@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import select
 
+from bench.capacity import node_of
+from bench.cluster import node_group
 from bench.loadgen import Load, Mode, Tally, make_players, run_step
 from bench.script import build_script
 from bench.transports import UdpTransport
+from server.directory import match_key
 from server.rules.bag import PieceSequence
 from server.udp import ServerSettings, start_server
+from tests.cluster import directory, start_redis
 
 SEED = 2
 
@@ -45,3 +49,33 @@ def test_scripted_matches_are_judged_and_acknowledged():
         assert player.made >= 4 and player.ack == player.made, "every lock acknowledged"
         assert player.opponent_seen == player.rival.made, "the opponent saw every lock"
     assert len(tally.views) > 0
+
+
+
+def test_a_cluster_step_plays_half_the_matches_on_each_node():
+    """The bench's two-node setup: both nodes listed, match m made on node m mod 2 (as the
+    directory's match keys say), no redirect, every request answered."""
+    script, tally = build_script(SEED, 20), Tally()
+    players = make_players(4, script, Mode.GAME, seed=1, tally=tally)
+    poller = select.epoll()
+    redis_server, url = start_redis()
+    client = directory(url)
+    try:
+        with node_group(SEED, url, 2) as first:
+            nodes = [first, *first.extra]
+            try:
+                for k, player in enumerate(players):
+                    player.link = UdpTransport(nodes[node_of(k // 2, 2)].address, poller)
+                run_step(players, Load(4, warmup=0.5, window=2.0, drain=0.5, setup_seconds=10),
+                         tally, poller)
+            finally:
+                for player in players:
+                    player.link.close()
+                poller.close()
+        owners = [client.get(match_key(players[2 * m].game_name)) for m in range(4)]
+    finally:
+        client.close()
+        redis_server.stop()
+    assert owners == ["n1", "n2", "n1", "n2"]
+    assert tally.started == len(players) and tally.errors == {} and tally.rejected == set()
+    assert tally.sent > 0 and tally.answered == tally.sent

@@ -5,6 +5,8 @@ cluster"). Matches are short; every wait is bounded."""
 from __future__ import annotations
 
 import signal
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -203,3 +205,22 @@ def test_with_redis_stopped_mid_match_the_match_finishes(cluster: Cluster) -> No
     node = cluster.nodes[owner]
     node.stop()
     assert node.log().count("is unreachable") == 1
+
+
+def readiness(bridge_url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(bridge_url + "readyz", timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def test_a_routing_bridge_is_ready_while_the_directory_lists_a_node(cluster: Cluster) -> None:
+    # Its readiness asks the directory, not --server (which it does not use, and where nothing
+    # listens here): one live node is enough, none is not.
+    for bridge in cluster.bridges:
+        assert readiness(bridge) == (200, "ready")
+    for node in cluster.nodes.values():
+        node.stop()  # its key goes with it
+    _, reason = wait_for(lambda: (r := readiness(cluster.bridges[0]))[0] == 503 and r)
+    assert "no live game server node" in reason

@@ -368,6 +368,21 @@ def test_quick_match_cancel_leaves_the_queue():
     assert fresh["game_name"] != waiting["game_name"]
 
 
+def test_a_quick_connect_with_a_stray_token_takes_no_one_out_of_the_queue():
+    h = Harness()
+    waiting = of(quick(h, ALICE, "alice"), ALICE, "waiting")
+    stray = h.only(CAROL, {"command": "connect", "self": "mallory", "queue": "quick",
+                           "token": "A" * 22})
+    assert stray["command"] == "error" and stray["reason"] == "bad_token"
+    assert h.service.lobby.quick.waiting() == 1 and len(h.service.lobby.matches) == 1
+    paired = quick(h, BOB, "bob")  # alice is still first in line
+    assert of(paired, BOB, "game_start")["game_name"] == waiting["game_name"]
+    # the seat's own token still finds the match the queue gave it
+    again = h.send(ALICE, {"command": "connect", "self": "alice", "queue": "quick",
+                           "token": waiting["token"]})
+    assert of(again, ALICE, "game_start")["game_name"] == waiting["game_name"]
+
+
 def test_quick_is_not_with_an_opponent():
     h = Harness()
     refused = h.only(ALICE, {"command": "connect", "self": "alice", "opponent": "bob",

@@ -201,10 +201,11 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.equal(leave.msg.intent, 'forfeit');
     assert.ok(leave.msg.token, 'the token that came with waiting');
     assert.equal(new URL(host.url()).pathname, '/');
+    // the link says so before asking for a name (probe → match_info)
     const guest = await openPage(DESKTOP, link);
-    await joinByLink(guest, 'kate');
     await guest.waitForSelector('#message-home:not([hidden])');
-    assert.equal(await guest.textContent('#message-text'), 'This match no longer exists.');
+    assert.equal(await guest.textContent('#message-title'), 'This link doesn’t lead to a match');
+    assert.equal(await guest.isVisible('#join-button'), false);
   });
 
   test('occupied hidden rows are drawn above both fields, in one neutral colour', async () => {
@@ -260,11 +261,10 @@ describe('Block Attack in the browser', { timeout: 120000 }, () => {
     assert.deepEqual(page.problems, []);
   });
 
-  test('a dead link says the match no longer exists and offers a way home', async () => {
+  test('a dead link says it leads to no match and offers a way home', async () => {
     const page = await openPage(DESKTOP, `${env.game.url}m/${'A'.repeat(22)}`);
-    await joinByLink(page, 'erin');
     await page.waitForSelector('#view-message:not([hidden]) #message-home:not([hidden])');
-    assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');
+    assert.equal(await page.textContent('#message-title'), 'This link doesn’t lead to a match');
     assert.ok(await page.isVisible('#message-home'));
     await shot(page, 'dead-link');
     await page.click('#message-home');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  DESKTOP, PHONE, createMatch, inMatch, joinByLink, matchShown, shot, until, withGame,
+  DESKTOP, PHONE, countdownOver, createMatch, inMatch, joinByLink, shot, until, withGame,
 } from './pages.js';
 import { opponentLayout, playerLayout } from '../../static/js/render.js';
 import { ONE_ADDRESS } from './loopback.js';
@@ -20,7 +20,7 @@ async function pair(hostName, guestName, { host = DESKTOP, guest = DESKTOP } = {
   const link = await createMatch(first, hostName);
   const second = await openPage(guest, link);
   await joinByLink(second, guestName);
-  await Promise.all([inMatch(first), inMatch(second)]);
+  await Promise.all([countdownOver(first), countdownOver(second)]);
   return [first, second];
 }
 
@@ -73,7 +73,7 @@ describe('the edges in the browser', { timeout: 180000 }, () => {
       }
     }, stored);
     await copy.goto(dave.url());
-    await inMatch(copy);
+    await countdownOver(copy);
     await visible(dave, '#view-message');
     assert.equal(await text(dave, '#message-title'), 'This match is open in another tab');
     await shot(dave, 'duplicated-tab');
@@ -82,7 +82,7 @@ describe('the edges in the browser', { timeout: 180000 }, () => {
     await dave.waitForTimeout(1500);
     assert.equal(dave.sent.length, before, 'the moved tab stops sending');
     await dave.click('#message-actions button');
-    await inMatch(dave);
+    await countdownOver(dave);
     await visible(copy, '#view-message');
     assert.equal(await text(copy, '#message-title'), 'This match is open in another tab');
     assert.equal(await text(carol, '#them-name'), 'dave');
@@ -169,7 +169,7 @@ describe('the edges in the browser', { timeout: 180000 }, () => {
     const link = await createMatch(ivy, 'ivy');
     await jack.goto(link);
     await joinByLink(jack, 'jack');
-    await Promise.all([matchShown(ivy), matchShown(jack)]);
+    await Promise.all([inMatch(ivy), inMatch(jack)]);
     const start = Date.now();
     const figure = async () => Number((/ · (\d+) ms$/.exec(await text(ivy, '#conn-text')) ?? [])[1]);
     // The page's own send → reply timing: the median of its replies so far, but for the first

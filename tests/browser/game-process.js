@@ -4,6 +4,8 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ONE_ADDRESS } from './loopback.js';
+
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const READY = /^open (http:\/\/\S+)$/m;
 const START_TIMEOUT_MS = 30000;
@@ -14,7 +16,7 @@ const START_TIMEOUT_MS = 30000;
  */
 export function startGame({ matchSeconds = 20, port = 0, extraArgs = [] } = {}) {
   const args = ['play', '--host', '127.0.0.1', '--port', String(port), '--match-seconds',
-    String(matchSeconds), ...extraArgs];
+    String(matchSeconds), ...ONE_ADDRESS, ...extraArgs];
   return startProcess(CLI, args, READY).then(({ ready, ...handle }) => ({ url: ready, ...handle }));
 }
 

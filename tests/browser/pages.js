@@ -73,12 +73,11 @@ export async function joinByLink(page, name) {
   await page.click('#join-button');
 }
 
-/** The match view shows (its countdown may still run). */
-export const matchShown = (page) => page.waitForSelector('#view-match:not([hidden])');
+export const inMatch = (page) => page.waitForSelector('#view-match:not([hidden])');
 
 /** The match view shows and its 3-2-1-GO is over: keys play. */
-export async function inMatch(page) {
-  await matchShown(page);
+export async function countdownOver(page) {
+  await inMatch(page);
   await page.waitForSelector('#countdown', { state: 'hidden', timeout: 10000 });
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  DESKTOP, PHONE, createMatch, inMatch, joinByLink, matchShown, shot, until, withGame,
+  DESKTOP, PHONE, countdownOver, createMatch, inMatch, joinByLink, shot, until, withGame,
 } from './pages.js';
 import { ONE_ADDRESS } from './loopback.js';
 
@@ -35,7 +35,7 @@ async function pair(hostName, guestName, guestOptions = DESKTOP) {
   const link = await createMatch(host, hostName);
   const guest = await openPage(guestOptions, link);
   await joinByLink(guest, guestName);
-  await Promise.all([matchShown(host), matchShown(guest)]);
+  await Promise.all([inMatch(host), inMatch(guest)]);
   return [host, guest];
 }
 
@@ -75,7 +75,7 @@ describe('the social loop in the browser', { timeout: 180000 }, () => {
     assert.equal(await text(bob, '#rematch-status'), 'alice wants a rematch');
     await shot(bob, 'rematch-offer');
     await bob.click('#rematch-accept');
-    await Promise.all([inMatch(alice), inMatch(bob)]);
+    await Promise.all([countdownOver(alice), countdownOver(bob)]);
     assert.notEqual(alice.url(), firstUrl, 'the URL names the new match');
     assert.equal(alice.url(), bob.url(), 'both pages moved to the same match');
     assert.equal(await text(alice, '#them-name'), 'bob');
@@ -100,7 +100,7 @@ describe('the social loop in the browser', { timeout: 180000 }, () => {
     const dave = await openPage(PHONE);
     await dave.fill('#name', 'dave');
     await dave.click('#quick-button');
-    await Promise.all([inMatch(carol), inMatch(dave)]);
+    await Promise.all([countdownOver(carol), countdownOver(dave)]);
     assert.equal(await text(carol, '#them-name'), 'dave');
     assert.equal(await text(dave, '#them-name'), 'carol');
     await shot(dave, 'quick-paired-phone');
@@ -119,7 +119,7 @@ describe('the social loop in the browser', { timeout: 180000 }, () => {
     assert.equal(await text(frank, '#challenged-text'), 'erin challenged you.');
     await shot(frank, 'challenged');
     await frank.click('#challenged-accept');
-    await Promise.all([inMatch(erin), inMatch(frank)]);
+    await Promise.all([countdownOver(erin), countdownOver(frank)]);
     assert.equal(await text(frank, '#them-name'), 'erin');
     assert.deepEqual([...erin.problems, ...frank.problems], []);
   });
@@ -136,7 +136,7 @@ describe('the social loop in the browser', { timeout: 180000 }, () => {
     const names = [await text(ivy, '#watch-a-name'), await text(ivy, '#watch-b-name')];
     assert.deepEqual(names.sort(), ['gina', 'hal']);
     await until(async () => (await text(gina, '#watchers')) === '1 watching');
-    await inMatch(gina);
+    await countdownOver(gina);
     for (const key of ['Space', 'Space', 'Space']) {
       await gina.keyboard.press(key);
       await gina.waitForTimeout(150);

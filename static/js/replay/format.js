@@ -1,11 +1,11 @@
 // Reading a replay file (docs/replays.md "The format"), as strictly as server/replay.py's `load`:
 // parseReplay gives the parsed document or throws a ReplayFileError that names the part at fault
 // (`events[3][4] (piece): expected one of I J L O S T Z`). Nothing is judged here (rebuild.js).
+import { gameNameFrom } from '../home.js';
+import { NAME_PATTERN } from '../messages.js';
 import { EFFECT_KINDS, POWERS, parseEffect } from '../rules/effects.js';
 import { HEIGHT, WIDTH } from '../rules/field.js';
 import { PIECES, RULES_VERSION, TURNS } from '../rules/pieces.js';
-import { gameNameFrom } from '../home.js';
-import { NAME_PATTERN } from '../messages.js';
 
 export const FORMAT_VERSION = 1;
 // The event kinds (docs/replays.md "Events"), as server/replay.py names them.
@@ -131,7 +131,9 @@ const EVENT_SHAPES = {
 };
 
 function checkEvent(event, where) {
-  if (!Array.isArray(event) || event.length < 4) throw fail(where, 'expected [t, kind, player, ...]');
+  if (!Array.isArray(event) || event.length < 4) {
+    throw fail(where, 'expected [t, kind, player, ...]');
+  }
   int(event[0], `${where}[0] (t)`);
   oneOf(event[1], `${where}[1] (kind)`, Object.keys(EVENT_SHAPES));
   int(event[2], `${where}[2] (player)`, 0, 1);
@@ -153,7 +155,9 @@ function checkResult(result, players) {
     const where = `result.boards[${k}]`;
     object(board, where, ['score', 'lines', 'pieces', 'garbage_sent', 'top_out', 'field',
       'hidden', 'landed']);
-    for (const key of ['score', 'lines', 'pieces', 'garbage_sent']) int(board[key], `${where}.${key}`);
+    for (const key of ['score', 'lines', 'pieces', 'garbage_sent']) {
+      int(board[key], `${where}.${key}`);
+    }
     if (board.top_out !== null) oneOf(board.top_out, `${where}.top_out`, TOP_OUTS);
     const rows = list(board.field, `${where}.field`);
     if (rows.length !== HEIGHT || !rows.every((row) => typeof row === 'string'

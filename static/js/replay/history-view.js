@@ -75,7 +75,9 @@ export class HistoryView {
       element.type = 'button';
       element.textContent = label;
       element.dataset.action = label.toLowerCase();
-      element.addEventListener('click', () => action().catch((error) => this.#status(error.message)));
+      element.addEventListener('click', () => {
+        action().catch((error) => this.#status(error.message));
+      });
       return element;
     };
     item.append(what,

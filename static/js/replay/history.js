@@ -26,8 +26,8 @@ export class HistoryError extends Error {
 
 const UNAVAILABLE = 'This browser keeps no match history here: its storage is off or refused '
   + '(a private window, or site data blocked).';
-const FULL = 'The browser’s storage for this site is full, so the match was not saved. Delete '
-  + 'some matches from the history, or free space in the browser.';
+const FULL = 'The browser’s storage for this site is full. Delete some matches from the '
+  + 'history, or free space in the browser.';
 
 /** A storage failure (a DOMException or an error event's) as a HistoryError. */
 export function historyError(error) {
@@ -92,7 +92,8 @@ export class MatchHistory {
       if (this.#factory === null) throw new HistoryError('unavailable', UNAVAILABLE);
       const request = this.#factory.open(DB_NAME, DB_VERSION);
       request.onupgradeneeded = () => {
-        const store = request.result.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
+        const store = request.result.createObjectStore(STORE,
+          { keyPath: 'id', autoIncrement: true });
         store.createIndex('gameName', 'gameName');
       };
       request.onsuccess = () => resolve(request.result);
@@ -149,7 +150,7 @@ export class MatchHistory {
         const cursor = event.target.result;
         if (cursor === null) return;
         const { replay, ...summary } = cursor.value;
-        entries.push({ ...summary, bytes: replay.length });
+        entries.push(summary);
         cursor.continue();
       };
     });

@@ -6,7 +6,7 @@ import { MAX_REPLAY_BYTES, parseReplay, replayFileName } from './format.js';
 import { MatchHistory, browserIndexedDB } from './history.js';
 import { HistoryView, download } from './history-view.js';
 import { rebuildReplay } from './rebuild.js';
-import { fetchReplay, gameFromLocation, readFile } from './source.js';
+import { fetchReplay, gameFromLocation, readFile, replayPageUrl } from './source.js';
 import { Timeline } from './timeline.js';
 import { ReplayView } from './view.js';
 
@@ -38,7 +38,13 @@ function open(text, where) {
     showError(`${where} is not a replay this page can play: ${error.message}`);
     return false;
   }
-  const rebuild = rebuildReplay(doc);
+  let rebuild;
+  try {
+    rebuild = rebuildReplay(doc);
+  } catch (error) { // a fault of this page's, not the file's: still said, not thrown
+    showError(`${where} could not be rebuilt by this page: ${error.message}`);
+    return false;
+  }
   const shown = rebuild.states.length - 1;
   const end = shown === doc.events.length ? doc.result.t : doc.events[shown - 1]?.[0] ?? 0;
   timeline = new Timeline(doc.events.slice(0, shown), end);
@@ -82,7 +88,7 @@ function closeReplay() {
 const historyView = new HistoryView(document, history, {
   onWatch: (entry) => {
     if (open(entry.replay, `The saved replay of ${entry.gameName}`)) {
-      window.history.replaceState(null, '', `${basePath}replay?game=${encodeURIComponent(entry.gameName)}`);
+      window.history.replaceState(null, '', replayPageUrl(basePath, entry.gameName));
     }
   },
 });
@@ -102,7 +108,9 @@ const pauseThen = (change) => act((t) => {
 $('replay-play').addEventListener('click', () => act((t) => t.toggle()));
 $('replay-forward').addEventListener('click', () => pauseThen((t) => t.stepForward()));
 $('replay-back').addEventListener('click', () => pauseThen((t) => t.stepBack()));
-$('replay-seek').addEventListener('input', (event) => act((t) => t.seek(Number(event.target.value))));
+$('replay-seek').addEventListener('input', (event) => {
+  act((t) => t.seek(Number(event.target.value)));
+});
 for (const button of document.querySelectorAll('[data-speed]')) {
   button.addEventListener('click', () => act((t) => t.setSpeed(Number(button.dataset.speed))));
 }

@@ -5,6 +5,7 @@
 // each replay watched is also a cross-check of the two engines. Pure: a document in, the states
 // after each event and the differences out.
 import { calloutFor } from '../callouts.js';
+import { PREVIEW_COUNT } from '../render.js';
 import { bagSequence } from '../rules/bag.js';
 import { applyLock, applyPendingEffects } from '../rules/board.js';
 import { parseEffect } from '../rules/effects.js';
@@ -36,8 +37,9 @@ function freshSide() {
 function deduceHold(side, i, sequence) {
   const { next, hold } = side;
   if (i === next) return { next: i + 1, hold };
-  if (hold === null && i === next + 1) return { next: i + 1, hold: { i: next, piece: sequence[next] } };
-  if (hold !== null && i === hold.i) return { next: next + 1, hold: { i: next, piece: sequence[next] } };
+  const held = { i: next, piece: sequence[next] }; // cases 2 and 3: `next` goes into the slot
+  if (hold === null && i === next + 1) return { next: i + 1, hold: held };
+  if (hold !== null && i === hold.i) return { next: next + 1, hold: held };
   return null;
 }
 
@@ -51,7 +53,7 @@ class Rebuilder {
     this.doc = doc;
     this.names = doc.players;
     const top = doc.events.reduce((most, e) => (e[1] === LOCK ? Math.max(most, e[3]) : most), 0);
-    this.sequence = bagSequence(doc.seed, top + 2);
+    this.sequence = bagSequence(doc.seed, top + 2 + PREVIEW_COUNT); // the last lock's preview too
     this.sides = [freshSide(), freshSide()];
     this.lockCount = [0, 0]; // the n of each player's next lock event
     this.landed = [[], []]; // per effect id - 1: the lock n that applied it, or null (forced)

@@ -10,14 +10,17 @@ export class ReplaySourceError extends Error {
   }
 }
 
-export const replayUrl = (basePath, gameName) => `${basePath}replays/${encodeURIComponent(gameName)}.json`;
-export const replayPageUrl = (basePath, gameName) => `${basePath}replay?game=${encodeURIComponent(gameName)}`;
+export const replayUrl = (basePath, gameName) => (
+  `${basePath}replays/${encodeURIComponent(gameName)}.json`);
+export const replayPageUrl = (basePath, gameName) => (
+  `${basePath}replay?game=${encodeURIComponent(gameName)}`);
 
 /** The game a replay page's address names (`?game=NAME`, `#game=NAME` or `#NAME`), or null. */
 export function gameFromLocation({ search = '', hash = '' }) {
   const query = new URLSearchParams(search).get('game');
   const fragment = hash.replace(/^#/, '');
-  const named = new URLSearchParams(fragment).get('game') ?? (fragment.includes('=') ? null : fragment);
+  const named = new URLSearchParams(fragment).get('game')
+    ?? (fragment.includes('=') ? null : fragment);
   for (const raw of [query, named]) {
     const name = raw ? gameNameFrom(decodeURIComponent(raw)) : null;
     if (name !== null) return name;
@@ -36,7 +39,8 @@ const STATUS_WORDS = {
 export async function fetchReplay(fetchFn, basePath, gameName) {
   let response;
   try {
-    response = await fetchFn(replayUrl(basePath, gameName), { headers: { Accept: 'application/json' } });
+    response = await fetchFn(replayUrl(basePath, gameName),
+      { headers: { Accept: 'application/json' } });
   } catch (error) {
     throw new ReplaySourceError(`The replay could not be fetched: ${error.message}.`);
   }

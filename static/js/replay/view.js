@@ -13,6 +13,8 @@ import { LOCK } from './format.js';
 import { sideStats } from './rebuild.js';
 
 const LOG_LINES = 6;
+// Time played, as a video player counts it: whole seconds passed.
+const elapsed = (ms) => formatClock(Math.floor(ms / 1000) * 1000);
 const SIDES = ['a', 'b'];
 
 /** The verdict of the cross-check in plain words: {ok, text}. */
@@ -69,7 +71,9 @@ function nextLocks(events) {
   next[0][events.length] = -1;
   next[1][events.length] = -1;
   for (let k = events.length - 1; k >= 0; k -= 1) {
-    for (const p of [0, 1]) next[p][k] = events[k][1] === LOCK && events[k][2] === p ? k : next[p][k + 1];
+    for (const p of [0, 1]) {
+      next[p][k] = events[k][1] === LOCK && events[k][2] === p ? k : next[p][k + 1];
+    }
   }
   return next;
 }
@@ -142,17 +146,20 @@ export class ReplayView {
     const settings = rebuild.doc.settings;
     state.sides.forEach((side, p) => this.#side(p, side, timeline));
     this.#text('replay-clock', formatClock(settings.match_ms - timeline.t));
-    this.#text('replay-time', `${formatClock(timeline.t)} / ${formatClock(timeline.duration)}`);
+    this.#text('replay-time', `${elapsed(timeline.t)} / ${elapsed(timeline.duration)}`);
     this.#el('replay-time').dataset.count = String(timeline.count); // events applied (tests)
     const seek = this.#el('replay-seek');
     if (this.doc.activeElement !== seek || !timeline.playing) seek.value = String(timeline.t);
     this.#text('replay-play', timeline.playing ? 'Pause' : timeline.atEnd ? 'Again' : 'Play');
     for (const button of this.doc.querySelectorAll('[data-speed]')) {
       const checked = String(Number(button.dataset.speed) === timeline.speed);
-      if (button.getAttribute('aria-checked') !== checked) button.setAttribute('aria-checked', checked);
+      if (button.getAttribute('aria-checked') !== checked) {
+        button.setAttribute('aria-checked', checked);
+      }
     }
     this.#log(timeline.count);
-    this.#el('replay-end').hidden = !timeline.atEnd;
+    this.#el('replay-end').hidden = !timeline.atEnd; // the statistics in place of the log
+    this.#el('replay-log').hidden = timeline.atEnd;
   }
 
   #side(p, side, timeline) {
@@ -163,7 +170,8 @@ export class ReplayView {
     this.#text(id('name'), side.topOut ? `${name} (topped out)` : name);
     this.#text(id('score'), board.score.toLocaleString('en-US'));
     this.#text(id('lines'), String(board.lines));
-    this.#text(id('garbage'), garbage > 0 ? `${garbage} line${garbage === 1 ? '' : 's'} coming` : '');
+    this.#text(id('garbage'),
+      garbage > 0 ? `${garbage} line${garbage === 1 ? '' : 's'} coming` : '');
     const { sequence } = this.rebuild;
     drawPlayer(this.#el(id('canvas')), {
       field: board.field, active: null, ghost: this.#ghost(p, board.field, timeline.count),

@@ -39,15 +39,19 @@ test('a wrong part is named', () => {
   refused(tampered((d) => { delete d.events; }), 'replay: missing events');
   refused(tampered((d) => { d.game_name = 'a b'; }), 'game_name: not a game name');
   refused(tampered((d) => { d.seed = -1; }), /^seed: expected an integer in 0\.\.4294967295/);
-  refused(tampered((d) => { d.players = ['alice', 'ALICE']; }), 'players: the two names are the same');
+  refused(tampered((d) => { d.players = ['alice', 'ALICE']; }),
+    'players: the two names are the same');
   refused(tampered((d) => { d.players = ['alice']; }), 'players: expected two player names');
   refused(tampered((d) => { d.settings.starting_powers = ['laser']; }),
     /^settings\.starting_powers\[0\]: expected one of add_line/);
-  refused(tampered((d) => { d.events[3] = [1, 'l', 0]; }), 'events[3]: expected [t, kind, player, ...]');
+  refused(tampered((d) => { d.events[3] = [1, 'l', 0]; }),
+    'events[3]: expected [t, kind, player, ...]');
   refused(tampered((d) => { d.events[0][4] = 'X'; }),
     'events[0][4] (piece): expected one of I J L O S T Z, got "X"');
-  refused(tampered((d) => { d.events[0][1] = 'z'; }), /^events\[0\]\[1\] \(kind\): expected one of/);
-  refused(tampered((d) => { d.events[0][2] = 2; }), /^events\[0\]\[2\] \(player\): expected an integer in 0\.\.1/);
+  refused(tampered((d) => { d.events[0][1] = 'z'; }),
+    /^events\[0\]\[1\] \(kind\): expected one of/);
+  refused(tampered((d) => { d.events[0][2] = 2; }),
+    /^events\[0\]\[2\] \(player\): expected an integer in 0\.\.1/);
   refused(tampered((d) => { d.events[0].push(1); }), /^events\[0\]: a lock is /);
   const e = GOOD.events.findIndex((event) => event[1] === 'e');
   refused(tampered((d) => { d.events[e][3].kind = 'laser'; }),

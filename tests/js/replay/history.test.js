@@ -41,9 +41,10 @@ describe('history', () => {
   test('storage failures in words', () => {
     const full = historyError(Object.assign(new Error('quota'), { name: 'QuotaExceededError' }));
     assert.equal(full.kind, 'full');
-    assert.match(full.message, /storage for this site is full, so the match was not saved/);
+    assert.match(full.message, /^The browser’s storage for this site is full\. Delete some /);
     assert.equal(historyError({ name: 'SecurityError', message: 'no' }).kind, 'unavailable');
-    assert.equal(historyError({ name: 'InvalidStateError', message: 'private' }).kind, 'unavailable');
+    assert.equal(historyError({ name: 'InvalidStateError', message: 'private' }).kind,
+      'unavailable');
     const other = historyError({ name: 'UnknownError', message: 'disk' });
     assert.equal(other.kind, 'failed');
     assert.match(other.message, /\(UnknownError: disk\)/);
@@ -98,7 +99,8 @@ describe('the end screen saves the replay', () => {
     const saidFull = await saveMatchReplay({ ...bridge([]), history: store(full), basePath: '/',
       gameName: 'g', self: null, wait: noWait });
     assert.equal(saidFull.ok, false);
-    assert.match(saidFull.text, /^Not saved to your history: The browser’s storage for this site is full/);
+    assert.match(saidFull.text,
+      /^Not saved to your history: The browser’s storage for this site is full/);
     const gone = await saveMatchReplay({ ...bridge([404, 404, 404, 404]), history: store(),
       basePath: '/', gameName: 'g', self: null, wait: noWait });
     assert.match(gone.text, /^Not saved to your history: The server has no replay of match g: /);

@@ -5,20 +5,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { endSummary } from '../../../static/js/messages.js';
 import { crc32 } from '../../../static/js/replay/crc32.js';
 import { parseReplay } from '../../../static/js/replay/format.js';
 import { fieldCrc, rebuildReplay, sideStats } from '../../../static/js/replay/rebuild.js';
 import { endMessage, noteText, verdictText } from '../../../static/js/replay/view.js';
-import { endSummary } from '../../../static/js/messages.js';
 import { Field } from '../../../static/js/rules/field.js';
 import { loadVectors } from '../vectors.js';
 
 const CASES = loadVectors('replays.json');
 const copy = (value) => JSON.parse(JSON.stringify(value));
 const byName = (name) => copy(CASES.find((c) => c.name === name).replay);
-const lockIndexes = (doc, p) => doc.events.flatMap((e, k) => (e[1] === 'l' && e[2] === p ? [k] : []));
+const lockIndexes = (doc, p) => doc.events
+  .flatMap((e, k) => (e[1] === 'l' && e[2] === p ? [k] : []));
 
-test('CRC-32 is zlib\'s: the check value, and the empty field as server/replay.py writes it', () => {
+test('CRC-32 is zlib\'s: its check value, and the empty field as server/replay.py has it', () => {
   assert.equal(crc32('123456789'), 0xCBF43926);
   assert.equal(fieldCrc(Field.empty()), 2983168383); // zlib.crc32(b'.' * 400)
 });
@@ -64,7 +65,8 @@ describe('a tampered replay is caught, saying where', () => {
       const n = lockIndexes(doc, 1).indexOf(k);
       assert.equal(first.where, `bob's lock ${n} (events[${k}], t ${doc.events[k][0]} ms)`);
       if (rebuild.stoppedAt !== k) { // the rules play on from their own field
-        assert.match(first.what, /^the field after it differs: the file's check is \d+, the rules' is \d+$/);
+        assert.match(first.what,
+          /^the field after it differs: the file's check is \d+, the rules' is \d+$/);
         outcomes.add('differs');
       } else {
         assert.equal(first.what, 'the rules refuse it (lock: the piece does not fit (collision))');
@@ -113,7 +115,8 @@ describe('a tampered replay is caught, saying where', () => {
     const rebuild = rebuildReplay(parseReplay(doc));
     assert.equal(rebuild.stoppedAt, k);
     assert.equal(rebuild.states.length, k + 1);
-    assert.match(rebuild.mismatches[0].what, /^the rules refuse it \(wrong_piece: piece \d+ is [IJLOSTZ], not [IO]\)$/);
+    assert.match(rebuild.mismatches[0].what,
+      /^the rules refuse it \(wrong_piece: piece \d+ is [IJLOSTZ], not [IO]\)$/);
     assert.match(verdictText(rebuild).text, /The replay stops there\.$/);
   });
 
@@ -123,7 +126,8 @@ describe('a tampered replay is caught, saying where', () => {
     doc.events[k][3].id += 1;
     const rebuild = rebuildReplay(parseReplay(doc));
     assert.equal(rebuild.stoppedAt, k);
-    assert.match(rebuild.mismatches[0].where, /^effect \d+ for (alice|bob) \(events\[\d+\], t \d+ ms\)$/);
+    assert.match(rebuild.mismatches[0].where,
+      /^effect \d+ for (alice|bob) \(events\[\d+\], t \d+ ms\)$/);
   });
 });
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from bridge.settings import (
     CONNECTIONS_PER_IP,
+    FRAMES_PER_IP,
     HEADER_SECONDS,
     KEEPALIVE_SECONDS,
     LOCAL_HOSTS,
@@ -58,6 +59,9 @@ _FLAGS: tuple[tuple[str, str, Any, object, str], ...] = (
      "matches one client address may create a minute (too_many_matches beyond)"),
     ("--max-seats-per-ip", "max_seats_per_ip", _count, SEATS_PER_IP,
      "WebSockets of one client address that may be in a match at once"),
+    ("--frames-per-ip", "frames_per_ip", _count, FRAMES_PER_IP,
+     "frames a second one client address's WebSockets may send together; beyond it they are "
+     "read late (backpressure)"),
     ("--max-connections", "max_connections", _count, None,
      "TCP connections in total (default: half the open-file limit less a reserve)"),
     ("--max-websockets", "max_websockets", _count, None,

@@ -297,10 +297,12 @@ def _server_settings(args: argparse.Namespace) -> ServerSettings:
     )
 
 
-def _serve_until_signal(running: RunningServer, drain_seconds: float) -> None:
-    """SIGTERM drains: no new match, up to `drain_seconds` for the running ones to end, then
-    `server_shutdown` for the rest. SIGINT (Ctrl-C) ends them at once. A second signal cuts a
-    drain short."""
+Signals = tuple[list[int], threading.Event]  # the signals received, and "one came"
+
+
+def _catch_signals() -> Signals:
+    """Record SIGINT and SIGTERM from now on. Installed before the server starts, so a signal
+    sent as soon as the banner is read drains instead of killing the process."""
     received: list[int] = []
     signalled = threading.Event()
 
@@ -310,6 +312,14 @@ def _serve_until_signal(running: RunningServer, drain_seconds: float) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
+    return received, signalled
+
+
+def _serve_until_signal(running: RunningServer, drain_seconds: float, caught: Signals) -> None:
+    """SIGTERM drains: no new match, up to `drain_seconds` for the running ones to end, then
+    `server_shutdown` for the rest. SIGINT (Ctrl-C) ends them at once. A second signal cuts a
+    drain short."""
+    received, signalled = caught
     while not signalled.wait(0.5):
         pass
     signalled.clear()  # from here on, a signal interrupts the drain
@@ -322,6 +332,7 @@ def run_server(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"block-attack: {exc}", file=sys.stderr)
         return 2
+    caught = _catch_signals()
     try:
         running = start_server(settings)
     except OSError as exc:
@@ -332,7 +343,7 @@ def run_server(args: argparse.Namespace) -> int:
     print(f"listening on udp://{_format_host(host)}:{port}", flush=True)
     _print_metrics(running)
     with running:
-        _serve_until_signal(running, settings.drain_seconds)
+        _serve_until_signal(running, settings.drain_seconds, caught)
     print("stopped", flush=True)
     return 0
 

@@ -87,6 +87,7 @@ class Connections:
             websockets_per_minute=settings.websockets_per_minute,
             matches_per_minute=settings.matches_per_minute,
             seats_per_ip=settings.max_seats_per_ip,
+            frames_per_ip=settings.frames_per_ip,
         ))
 
     def stats(self) -> tuple[int, RelayStats]:
@@ -349,8 +350,9 @@ async def _relay(
     connections.sockets.add(ws)
     limits = RelayLimits(settings.frames_per_second, settings.max_queued_frames,
                          server_lost_seconds=settings.server_lost_seconds)
-    relay = Relay(ws, settings.server, limits, connections.book.seats_for(key),
-                  route=request.app[ROUTE])
+    book = connections.book
+    relay = Relay(ws, settings.server, limits, book.seats_for(key), route=request.app[ROUTE],
+                  address_frames=book.frames_for(key))
     connections.relays.add(relay)
     try:
         await relay.run()

@@ -25,11 +25,19 @@ class TokenBucket:
         self._tokens = burst
         self._updated: float | None = None
 
-    def take(self, now: float) -> bool:
+    def _refill(self, now: float) -> None:
         if self._updated is not None:
             elapsed = max(0.0, now - self._updated)
             self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
         self._updated = now
+
+    def wait(self, now: float) -> float:
+        """Seconds from `now` until `take` would succeed: 0.0 when it would now."""
+        self._refill(now)
+        return max(0.0, (1.0 - self._tokens) / self._rate)
+
+    def take(self, now: float) -> bool:
+        self._refill(now)
         if self._tokens >= 1.0:
             self._tokens -= 1.0
             return True
@@ -62,12 +70,14 @@ class ClientLimits:
     websockets_per_minute: int
     matches_per_minute: int
     seats_per_ip: int
+    frames_per_ip: int = 120  # a second, shared by all the address's WebSockets
 
 
 @dataclass
 class _Client:
     upgrades: TokenBucket
     matches: TokenBucket
+    frames: TokenBucket
     websockets: int = 0
     seats: int = 0
 
@@ -79,7 +89,8 @@ class _Client:
 @dataclass
 class ClientBook:
     """Every client address's WebSockets and seats (held now) and its budgets of WebSocket
-    upgrades and new matches (a minute's worth each, refilled continuously)."""
+    upgrades and new matches (a minute's worth each) and of frames (a second's worth), all
+    refilled continuously."""
 
     limits: ClientLimits
     max_clients: int = MAX_CLIENTS
@@ -90,8 +101,10 @@ class ClientBook:
         client = self._clients.get(key)
         if client is None:
             self._forget_one_idle()
-            client = _Client(per_minute(self.limits.websockets_per_minute),
-                             per_minute(self.limits.matches_per_minute))
+            limits = self.limits
+            client = _Client(per_minute(limits.websockets_per_minute),
+                             per_minute(limits.matches_per_minute),
+                             TokenBucket(limits.frames_per_ip, burst=limits.frames_per_ip))
             self._clients[key] = client
         self._clients.move_to_end(key)
         return client
@@ -128,6 +141,12 @@ class ClientBook:
         """(WebSockets, seats) that `key` holds now."""
         client = self._clients.get(key)
         return (0, 0) if client is None else (client.websockets, client.seats)
+
+    def frames_for(self, key: str) -> TokenBucket:
+        """The frame budget all of `key`'s WebSockets share (a relay keeps it while it runs):
+        however many WebSockets a flood opens, its address costs at most this many frames a
+        second."""
+        return self._client(key).frames
 
     def seats_for(self, key: str) -> ClientSeats:
         return ClientSeats(self, key)

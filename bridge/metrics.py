@@ -39,14 +39,17 @@ class RelayCollector(Collector):
         yield GaugeMetricFamily(f"{PREFIX}_websockets", "Open WebSockets", value=websockets)
         yield CounterMetricFamily(
             f"{PREFIX}_frames_received", "Frames from browsers",
-            value=stats.frames_forwarded + stats.frames_rejected + stats.frames_rate_limited)
+            value=stats.frames_forwarded + stats.frames_rejected)
         yield CounterMetricFamily(f"{PREFIX}_frames_sent", "Frames to browsers",
                                   value=stats.frames_sent)
+        yield CounterMetricFamily(
+            f"{PREFIX}_frames_delayed",
+            "Frames from browsers read late: over the WebSocket's or its address's frame rate",
+            value=stats.frames_delayed)
         dropped = CounterMetricFamily(
             f"{PREFIX}_frames_dropped",
-            "Frames not relayed: over the WebSocket's rate, rejected with an error frame, or "
-            "replaced or pushed out of a slow browser's outbox", labels=["why"])
-        dropped.add_metric(["rate_limited"], stats.frames_rate_limited)
+            "Frames not relayed: rejected with an error frame, or replaced or pushed out of a "
+            "slow browser's outbox", labels=["why"])
         dropped.add_metric(["rejected"], stats.frames_rejected)
         dropped.add_metric(["outbox"], stats.datagrams_dropped)
         yield dropped

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from bridge.frames import (
     CONNECT,
@@ -40,12 +40,12 @@ from server.wire import NODE_SILENCE_SECONDS, SERVER_LOST_SECONDS, Reason
 
 logger = logging.getLogger(__name__)
 
-RATE_NOTICE_SECONDS = 1.0  # at most one `rate_limited` error frame per second
-# Frames a WebSocket may send that are refused (not JSON, unknown command…) or over its rate
-# before the bridge closes it (1008): a page sends neither, and answering a flood's every frame
-# with an error costs the bridge more than the flood costs its sender.
+NOTICE_SECONDS = 1.0  # at most one error frame per reason per second, to each WebSocket
+# Frames a WebSocket may have refused (not JSON, unknown command…) before the bridge reads it at
+# BAD_SENDER_FRAMES_PER_SECOND only: a page sends none, and a flood's WebSocket, slowed rather
+# than closed, costs nothing while it waits, where a closed one comes back as a new handshake.
 MAX_BAD_FRAMES = 64
-TOO_MANY_BAD_FRAMES = b"too many bad frames"
+BAD_SENDER_FRAMES_PER_SECOND = 1.0
 REDIRECTS_PER_CONNECT = 3  # a loop of redirects between nodes ends here
 WATCH_SECONDS = 0.5  # how often a relay asks whether its server has gone
 
@@ -110,8 +110,8 @@ class Outbox:
 @dataclass
 class RelayStats:
     frames_forwarded: int = 0
-    frames_rejected: int = 0  # answered with an error frame
-    frames_rate_limited: int = 0  # dropped by the token bucket
+    frames_rejected: int = 0  # refused, with an error frame (at most one per reason a second)
+    frames_delayed: int = 0  # read late: over the WebSocket's or its address's frame rate
     matches_refused: int = 0  # connects over the address's match limits (too_many_matches)
     datagrams_received: int = 0
     datagrams_dropped: int = 0  # replaced or pushed out of the outbox, or not text at all
@@ -160,6 +160,7 @@ class Relay:
         limits: RelayLimits,
         seats: ClientSeats | None = None,
         route: Route | None = None,
+        address_frames: TokenBucket | None = None,
     ) -> None:
         self.ws = ws
         # Where this WebSocket's datagrams go (bridge/routing.py): the one server, or with a
@@ -170,8 +171,10 @@ class Relay:
         self.stats = RelayStats()
         self._outbox = Outbox(limits.max_queued_frames)
         rate = limits.frames_per_second
+        # This WebSocket's frame budget, and the one its browser address's WebSockets share.
         self._bucket = TokenBucket(rate, burst=max(1.0, rate))
-        self._last_rate_notice: float | None = None
+        self._address_frames = address_frames
+        self._noticed: dict[Reason, float] = {}  # when each reason's error frame last went out
         self._seat = _Seat()
         # The browser address's match limits (bridge/limits.py), and the (self, opponent) of the
         # connect asking for a new match that the server has not answered yet: its repeats are
@@ -228,33 +231,51 @@ class Relay:
 
     async def _read_frames(self) -> None:
         loop = asyncio.get_running_loop()
+        slowed = False
         async for msg in self.ws:
             if msg.type is WSMsgType.ERROR:
                 logger.debug("WebSocket error: %s", self.ws.exception())
                 break
-            if self._admit(loop.time()):
-                if msg.type is WSMsgType.TEXT:
-                    await self._on_text(msg.data, loop.time())
-                elif msg.type is WSMsgType.BINARY:
-                    self._reject(binary_frame_error())
-            stats = self.stats
-            if stats.frames_rejected + stats.frames_rate_limited > MAX_BAD_FRAMES:
-                logger.info("closed a WebSocket that sent %d bad frames",
-                            stats.frames_rejected + stats.frames_rate_limited)
-                await self.ws.close(code=WSCloseCode.POLICY_VIOLATION,
-                                    message=TOO_MANY_BAD_FRAMES)
-                break
+            await self._pace(loop)
+            if msg.type is WSMsgType.TEXT:
+                await self._on_text(msg.data, loop.time())
+            elif msg.type is WSMsgType.BINARY:
+                self._reject(binary_frame_error())
+            if not slowed and self.stats.frames_rejected > MAX_BAD_FRAMES:
+                slowed = True
+                self._bucket = TokenBucket(BAD_SENDER_FRAMES_PER_SECOND, burst=1.0)
+                logger.info("slowed a WebSocket that sent %d bad frames to %g a second",
+                            self.stats.frames_rejected, BAD_SENDER_FRAMES_PER_SECOND)
 
-    def _admit(self, now: float) -> bool:
-        if self._bucket.take(now):
-            return True
-        self.stats.frames_rate_limited += 1
-        last = self._last_rate_notice
-        if last is None or now - last >= RATE_NOTICE_SECONDS:
-            self._last_rate_notice = now
-            detail = f"over {self.limits.frames_per_second:g} frames a second; frames dropped"
-            self._outbox.put(error_frame(Reason.RATE_LIMITED, detail))
-        return False
+    async def _pace(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wait until this WebSocket and its address both have a token for the frame just read,
+        then spend them. Shedding by backpressure: while the relay waits nothing reads the
+        WebSocket, so aiohttp's bounded queue pauses the socket, the kernel's window fills and
+        a flooder's own sends block, at no cost here; a browser over its rate for a moment
+        finds its frames late, not lost."""
+        buckets = (self._bucket,) if self._address_frames is None else (
+            self._bucket, self._address_frames)
+        now = loop.time()
+        wait = max(bucket.wait(now) for bucket in buckets)
+        if wait > 0:
+            self.stats.frames_delayed += 1
+            self._notice(Reason.RATE_LIMITED,
+                         f"over {self.limits.frames_per_second:g} frames a second; "
+                         "frames delayed", now)
+        while wait > 0:
+            await asyncio.sleep(wait)
+            now = loop.time()
+            wait = max(bucket.wait(now) for bucket in buckets)
+        for bucket in buckets:
+            bucket.take(now)
+
+    def _notice(self, reason: Reason, detail: str, now: float) -> None:
+        """An error frame for `reason`, unless one went out less than NOTICE_SECONDS ago: a
+        flood's every bad frame answered would cost the bridge more than it costs the flood."""
+        last = self._noticed.get(reason)
+        if last is None or now - last >= NOTICE_SECONDS:
+            self._noticed[reason] = now
+            self._outbox.put(error_frame(reason, detail))
 
     async def _on_text(self, text: str, now: float) -> None:
         try:
@@ -352,7 +373,7 @@ class Relay:
 
     def _reject(self, exc: FrameError) -> None:
         self.stats.frames_rejected += 1
-        self._outbox.put(error_frame(exc.reason, exc.detail))
+        self._notice(exc.reason, exc.detail, asyncio.get_running_loop().time())
 
     def _on_datagram(self, data: bytes) -> None:
         self.stats.datagrams_received += 1

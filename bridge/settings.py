@@ -33,6 +33,10 @@ WEBSOCKETS_PER_IP = 8  # open at once, per client address
 WEBSOCKETS_PER_MINUTE = 30  # upgrades per client address, as a token bucket of a minute's burst
 MATCHES_PER_MINUTE = 10  # matches a client address may create, likewise
 SEATS_PER_IP = 8  # WebSockets of one client address in a match (or asking for a new one) at once
+# Frames a second all of one client address's WebSockets may send together (a second's burst); a
+# page sends about 25 at most, so this is four busy tabs, and 64 flooding addresses cost the
+# bridge at most 64 times it.
+FRAMES_PER_IP = 120
 CONNECTIONS_PER_IP = 32  # TCP connections per peer address (not behind --trust-proxy: all are it)
 HEADER_SECONDS = 10.0  # a connection whose first request header has not arrived by then is closed
 KEEPALIVE_SECONDS = 15.0  # an idle keep-alive connection is closed after this long
@@ -128,6 +132,7 @@ class BridgeSettings:
     keepalive_seconds: float = KEEPALIVE_SECONDS
     log_interval_seconds: float = LOG_INTERVAL_SECONDS
     frames_per_second: float = 60.0  # per WebSocket, token bucket with one second of burst
+    frames_per_ip: int = FRAMES_PER_IP  # per client address, shared by its WebSockets
     max_queued_frames: int = 16  # per WebSocket, besides the one pending game_flux
     heartbeat_seconds: float = 20.0  # keep under nginx's 60 s proxy_read_timeout
     metrics: bool = False  # serve Prometheus metrics at <base_path>metrics
@@ -174,7 +179,7 @@ class BridgeSettings:
             raise ValueError(f"server {self.server!r}: expected (host, port 1…65535)")
         for name in ("max_websockets_per_ip", "websockets_per_minute", "matches_per_minute",
                      "max_seats_per_ip", "max_connections", "max_websockets",
-                     "max_connections_per_ip"):
+                     "max_connections_per_ip", "frames_per_ip"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} {value!r}: expected a whole number, at least 1")

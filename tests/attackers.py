@@ -324,15 +324,24 @@ async def _flood(args: argparse.Namespace) -> dict[str, Any]:
             except (aiohttp.ClientError, OSError, ConnectionError):
                 counts["ws broken"] += 1
             finally:
-                await ws.close()
+                # The bridge may have stopped reading us: a close (its frame queued behind
+                # ours) must not outlast the attack.
+                with contextlib.suppress(TimeoutError, aiohttp.ClientError, OSError):
+                    await asyncio.wait_for(ws.close(), 0.5)
 
     sources = address_range(args.sources)
     sessions = [_session(source) for source in sources]
     try:
-        tasks = []
+        work = []
         for k, (source, session) in enumerate(zip(sources, sessions, strict=True)):
-            tasks += [websocket(session, k * args.websockets + j) for j in range(args.websockets)]
-            tasks += [junk_tcp(source) for _ in range(args.tcp)]
+            work += [websocket(session, k * args.websockets + j) for j in range(args.websockets)]
+            work += [junk_tcp(source) for _ in range(args.tcp)]
+        tasks = [asyncio.create_task(one) for one in work]
+        # A send the bridge holds back (backpressure) blocks its task: stop them all on time.
+        while not stop:
+            await asyncio.sleep(0.05)
+        for task in tasks:
+            task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         await asyncio.gather(*(session.close() for session in sessions))

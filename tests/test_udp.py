@@ -236,6 +236,28 @@ def test_cli_server_prints_address_and_stops_on_sigterm():
         proc.stderr.close()
 
 
+# A server whose start is followed at once by SIGTERM, as a service manager may send it: the
+# signal lands before the banner, so only handlers installed before the start catch it.
+_SIGTERM_AT_START = """
+import os, signal, sys
+import block_attack.cli as cli
+start = cli.start_server
+def started(settings):
+    running = start(settings)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return running
+cli.start_server = started
+sys.exit(cli.main(["server", "--port", "0"]))
+"""
+
+
+def test_cli_server_sigterm_as_soon_as_it_starts_still_drains():
+    done = subprocess.run([sys.executable, "-c", _SIGTERM_AT_START], capture_output=True,
+                          text=True, timeout=20)
+    assert done.returncode == 0, done.stderr  # not -15: killed before its handlers
+    assert "stopped" in done.stdout
+
+
 def test_cli_flags_reach_the_server_settings():
     from block_attack.cli import _server_settings, build_parser
 

@@ -43,7 +43,10 @@ const session = new Session({
 const conn = new Connection(wsUrl(location, config.wsPath), {
   onMessage: (msg) => run(session.receive(msg, performance.now())),
   onState: (status) => hud.connection(status),
-  onOpen: () => run(session.socketOpened(performance.now())),
+  onOpen: () => {
+    run(session.socketOpened(performance.now()));
+    if (document.body.dataset.view === 'home') home.askChallenges(); // asked before it opened
+  },
 });
 
 let soundSettings = loadSound(localStorage);
@@ -54,6 +57,8 @@ let callout = null; // the newest callout of this player's locks
 let countdownShown = null; // the countdown number last sounded
 let goAt = null; // when GO was shown
 let queuedSince = null; // the quick-match queue's waiting time counts from here
+const CHALLENGES_EVERY_MS = 5000; // the start page asks who challenges its name this often
+let challengesAskedAt = -Infinity;
 
 // A tab in the background is told by its title (and a sound) that something needs the player.
 const TITLE = document.title;
@@ -304,6 +309,11 @@ setInterval(() => {
   if (session.live && match !== null) match.tick(now);
   const status = conn.status();
   hud.connection(status);
+  // the start page keeps its "alice challenged you" fresh
+  if (document.body.dataset.view === 'home' && now - challengesAskedAt >= CHALLENGES_EVERY_MS) {
+    challengesAskedAt = now;
+    home.askChallenges();
+  }
   if (queuedSince !== null && session.phase === Phase.WAITING) {
     const text = formatClock(now - queuedSince);
     if ($('queued-time').textContent !== text) $('queued-time').textContent = text;

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { DESKTOP, createMatch, inMatch, joinByLink, until, withGame } from './pages.js';
+import {
+  DESKTOP, countdownOver, createMatch, inMatch, joinByLink, until, withGame,
+} from './pages.js';
 
 const env = withGame({ matchSeconds: 60 });
 
@@ -46,17 +48,18 @@ const sentOn = (page, socket, command) => page.frames
   .filter((f) => f.socket === socket && f.msg.command === command);
 
 describe('a dropped WebSocket', { timeout: 120000 }, () => {
-  test('after a refused join, a reconnect does not ask for the match again', async () => {
+  test('after a dead link is told, a reconnect does not ask for the match again', async () => {
     const page = await routedPage(`${env.game.url}m/${'B'.repeat(22)}`);
-    await joinByLink(page, 'erin');
     await page.waitForSelector('#view-message:not([hidden]) #message-home:not([hidden])');
-    assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');
+    const dead = 'This link doesn’t lead to a match';
+    assert.equal(await page.textContent('#message-title'), dead);
     await page.dropSocket();
     await until(() => page.sockets() === 2);
     await until(async () => (await page.textContent('#conn-text')).startsWith('online'));
-    await page.waitForTimeout(1500); // connect is retried once a second: give it the chance
+    await page.waitForTimeout(1500); // requests are retried once a second: give them the chance
     assert.deepEqual(sentOn(page, 1, 'connect'), [], 'nothing asked on the new socket');
-    assert.equal(await page.textContent('#message-text'), 'This match no longer exists.');
+    assert.deepEqual(sentOn(page, 1, 'probe'), [], 'the link was answered already');
+    assert.equal(await page.textContent('#message-title'), dead);
     assert.deepEqual(page.problems, []);
   });
 
@@ -73,6 +76,7 @@ describe('a dropped WebSocket', { timeout: 120000 }, () => {
     assert.ok(rejoin.msg.token, 'the rejoin names the seat by its token');
     const before = sentOn(alice, 0, 'game_flux').at(-1).msg.timestamp;
     assert.ok(rejoin.msg.timestamp > before, 'newer than the old socket\'s last request');
+    await countdownOver(alice);
     await alice.keyboard.press('Space'); // play on: the lock is acknowledged on the new socket
     await until(() => alice.received.some((r) => r.socket === 1 && r.msg.ack >= 1));
     assert.ok(await alice.isVisible('#view-match'));

@@ -126,30 +126,59 @@ def majority_clean(results: list[StepResult]) -> bool:
 def climb(target: Target, ladder_steps: list[int], load: Load, script: LockScript,
           repeats: int, report: Callable[[str], None]) -> Ladder:
     """Step N up until the first unclean step (repeated: a majority decides)."""
-    ladder = Ladder(target)
+    return climb_together([target], ladder_steps, load, script, repeats, report)[0]
+
+
+def climb_together(targets: list[Target], ladder_steps: list[int], load: Load,
+                   script: LockScript, repeats: int,
+                   report: Callable[[str], None]) -> list[Ladder]:
+    """`climb` for several targets at once: each step is run for one target after the other,
+    seconds apart, so a change in the machine's load between ladders cannot pass for a
+    difference between the targets. Each target stops at its own first unclean step."""
+    ladders = [Ladder(target) for target in targets]
+    climbing = list(ladders)
     for matches in ladder_steps:
-        results = measure(target, matches, load, script, 1, report)
-        if not results[0].clean and repeats > 1:
-            results += measure(target, matches, load, script, repeats - 1, report)
-        ladder.steps[matches] = results
-        if any(result.generator_bound for result in results):
-            ladder.capped = True  # the generator, not the server, was the limit
-            if majority_clean(results):
-                ladder.capacity = matches
+        climbing = [ladder for ladder in climbing
+                    if _step(ladder, matches, load, script, repeats, report)]
+        if not climbing:
             break
-        if not majority_clean(results):
-            break
-        ladder.capacity = matches
-    else:
-        ladder.capped = True
+    for ladder in ladders:
+        if any(ladder is top for top in climbing):
+            ladder.capped = True  # its top step was clean
+        _confirm(ladder, load, script, repeats, report)
+    return ladders
+
+
+def _step(ladder: Ladder, matches: int, load: Load, script: LockScript, repeats: int,
+          report: Callable[[str], None]) -> bool:
+    """Run one step of `ladder`; whether it climbs on."""
+    target = ladder.target
+    results = measure(target, matches, load, script, 1, report)
+    if not results[0].clean and repeats > 1:
+        results += measure(target, matches, load, script, repeats - 1, report)
+    ladder.steps[matches] = results
+    if any(result.generator_bound for result in results):
+        ladder.capped = True  # the generator, not the server, was the limit
+        if majority_clean(results):
+            ladder.capacity = matches
+        return False
+    if not majority_clean(results):
+        return False
+    ladder.capacity = matches
+    return True
+
+
+def _confirm(ladder: Ladder, load: Load, script: LockScript, repeats: int,
+             report: Callable[[str], None]) -> None:
+    """Run the capacity step `repeats` times in all; if a majority is unclean, the step below
+    is the capacity."""
     if ladder.capacity and repeats > 1 and len(ladder.at_capacity) < repeats:
-        runs = ladder.at_capacity + measure(target, ladder.capacity, load, script,
+        runs = ladder.at_capacity + measure(ladder.target, ladder.capacity, load, script,
                                             repeats - len(ladder.at_capacity), report)
         ladder.steps[ladder.capacity] = runs
         if not majority_clean(runs):  # its repeats say no: the step below is the capacity
             below = [n for n in ladder.steps if n < ladder.capacity]
             ladder.capacity, ladder.capped = (max(below) if below else 0), False
-    return ladder
 
 
 def bare_round_trip(count: int = 500) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 """The cluster line (`python -m bench --only cluster`): two nodes sharing one Redis directory,
-against one node with that directory and against the embedded server (no directory), each
-climbing the UDP ladder under the same generator, script and clean verdict, in the same run.
+against one node with that directory and against the embedded server (no directory), climbing
+the UDP ladder together (each step run for the three, seconds apart) under the same generator,
+script and clean verdict.
 
 What two cores can show. The embedded server and node n1 run on core 0, as every server in the
 bench does; node n2 gets a core of its own only on a machine with more than two, else core 1,
@@ -28,7 +29,7 @@ import statistics
 from collections.abc import Callable
 
 from bench import processes
-from bench.capacity import Ladder, Target, climb, measure, node_of
+from bench.capacity import Ladder, Target, climb_together, measure, node_of
 from bench.loadgen import Load, Mode
 from bench.processes import GENERATOR_CORE, SERVER_CORE, Process
 from bench.results import StepResult, median_of, ms, ratio, us
@@ -124,7 +125,7 @@ def cluster_section(steps: list[int], load: Load, seed: int, script: LockScript,
             Target(ONE_NODE, lambda: node_group(seed, url, 1), Mode.GAME, spread=True),
             Target(TWO_NODES, lambda: node_group(seed, url, 2), Mode.GAME, spread=True),
         ]
-        embedded, one, two = (climb(t, steps, load, script, repeats, say) for t in targets)
+        embedded, one, two = climb_together(targets, steps, load, script, repeats, say)
         say()
         for ladder in (embedded, one, two):
             say(f"  {ladder.target.name:32} largest clean N {ladder.label():>7}   "

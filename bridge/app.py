@@ -352,7 +352,7 @@ async def _relay(
                          server_lost_seconds=settings.server_lost_seconds)
     book = connections.book
     relay = Relay(ws, settings.server, limits, book.seats_for(key), route=request.app[ROUTE],
-                  address_frames=book.frames_for(key))
+                  address_frames=book.frames_for(key), browser=request.transport)
     connections.relays.add(relay)
     try:
         await relay.run()

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -44,7 +45,7 @@ NOTICE_SECONDS = 1.0  # at most one error frame per reason per second, to each W
 # Frames a WebSocket may have refused (not JSON, unknown command…) before the bridge reads it at
 # BAD_SENDER_FRAMES_PER_SECOND only: a page sends none, and a flood's WebSocket, slowed rather
 # than closed, costs nothing while it waits, where a closed one comes back as a new handshake.
-MAX_BAD_FRAMES = 64
+MAX_BAD_FRAMES = 16
 BAD_SENDER_FRAMES_PER_SECOND = 1.0
 REDIRECTS_PER_CONNECT = 3  # a loop of redirects between nodes ends here
 WATCH_SECONDS = 0.5  # how often a relay asks whether its server has gone
@@ -161,8 +162,16 @@ class Relay:
         seats: ClientSeats | None = None,
         route: Route | None = None,
         address_frames: TokenBucket | None = None,
+        browser: asyncio.BaseTransport | None = None,
     ) -> None:
         self.ws = ws
+        # The browser's TCP transport: paused while the relay waits for frame tokens, so what a
+        # flooder sends stays in the kernel (and its sends block) instead of being read, parsed
+        # and queued by aiohttp only to wait here.
+        # (uvloop's transports are not asyncio.ReadTransport instances: check what they can do.)
+        can_pause = all(hasattr(browser, name)
+                        for name in ("pause_reading", "resume_reading", "is_reading"))
+        self._browser: Any = browser if can_pause else None
         # Where this WebSocket's datagrams go (bridge/routing.py): the one server, or with a
         # directory the node each connect belongs on; `server` is the current one, if any.
         self._route = route or FixedRoute(server)
@@ -262,10 +271,18 @@ class Relay:
             self._notice(Reason.RATE_LIMITED,
                          f"over {self.limits.frames_per_second:g} frames a second; "
                          "frames delayed", now)
-        while wait > 0:
-            await asyncio.sleep(wait)
-            now = loop.time()
-            wait = max(bucket.wait(now) for bucket in buckets)
+        browser = self._browser
+        paused = wait > 0 and browser is not None and browser.is_reading()
+        if paused:
+            browser.pause_reading()
+        try:
+            while wait > 0:
+                await asyncio.sleep(wait)
+                now = loop.time()
+                wait = max(bucket.wait(now) for bucket in buckets)
+        finally:
+            if paused and not browser.is_closing():
+                browser.resume_reading()
         for bucket in buckets:
             bucket.take(now)
 

@@ -30,7 +30,8 @@ async def scrape(client: TestClient[Any, Any], path: str = "/metrics") -> dict[s
 async def test_metrics_count_frames_both_ways_and_drops(
     make_client: ClientFactory, fake_server: FakeServer
 ) -> None:
-    # Two frames a second, a burst of two: the third and fourth frame are dropped.
+    # Two frames a second, a burst of two: the third and fourth frame are read late (the relay
+    # stops reading: backpressure), not dropped; one notice says so.
     client = await make_client(metrics=True, frames_per_second=2.0)
     assert (await scrape(client))["block_attack_bridge_websockets"] == 0
     ws = await client.ws_connect("/ws", origin=origin_of(client))
@@ -43,15 +44,17 @@ async def test_metrics_count_frames_both_ways_and_drops(
     await ws.send_str(json.dumps(CONNECT))
     await ws.send_str(json.dumps(CONNECT))
     assert json.loads(await ws.receive_str(timeout=5))["reason"] == "rate_limited"
+    for _ in range(2):  # the late ones still reach the server
+        assert (await fake_server.next())[0]["command"] == "connect"
 
     expected = {
         "block_attack_bridge_websockets": 1,
         "block_attack_bridge_frames_received_total": 4,
         "block_attack_bridge_frames_sent_total": 3,  # waiting and two error frames
-        "block_attack_bridge_frames_dropped_total{why=rate_limited}": 2,
+        "block_attack_bridge_frames_delayed_total": 2,
         "block_attack_bridge_frames_dropped_total{why=rejected}": 1,
         "block_attack_bridge_frames_dropped_total{why=outbox}": 0,
-        "block_attack_bridge_datagrams_sent_total": 1,
+        "block_attack_bridge_datagrams_sent_total": 3,
         "block_attack_bridge_datagrams_received_total": 1,
     }
     samples = await scrape(client)

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bridge.relay import MAX_BAD_FRAMES
 from tests.conftest import CONNECT, ClientFactory, FakeServer, host_of, origin_of
 
 
@@ -75,8 +76,9 @@ async def test_bad_frames_get_error_frames_and_the_connection_stays_open(
 ) -> None:
     client = await make_client()
     ws = await client.ws_connect("/ws", origin=origin_of(client))
+    # One of each reason: a second of the same one within a second gets no error frame of its
+    # own (test_bad_frames_get_one_error_per_reason_a_second_and_then_slow_the_socket).
     bad_frames: list[tuple[str | bytes, str]] = [
-        ("nope", "bad_json"),
         ("[1]", "not_object"),
         ('{"command": "hello"}', "unknown_command"),
         ('{"command": "connect", "pad": "' + "x" * 5000 + '"}', "too_large"),
@@ -223,19 +225,37 @@ async def test_each_websocket_has_its_own_udp_socket(
         await ws.close()
 
 
-async def test_frames_over_the_rate_are_dropped_with_one_notice(
+async def test_frames_over_the_rate_are_delayed_with_one_notice(
     make_client: ClientFactory, fake_server: FakeServer
 ) -> None:
-    client = await make_client(frames_per_second=2)
+    # Frames over the rate were dropped once; the relay now stops reading until it may take the
+    # next one (backpressure: a flood's sends block, a browser's frames come late, not lost).
+    client = await make_client(frames_per_second=4)
     ws = await client.ws_connect("/ws", origin=origin_of(client))
-    for n in range(40):
+    for n in range(8):
         await ws.send_str(json.dumps({**CONNECT, "timestamp": n}))
     notice = json.loads(await ws.receive_str(timeout=5))
     assert (notice["command"], notice["reason"]) == ("error", "rate_limited")
+    assert "delayed" in notice["detail"]
+    stamps = [(await fake_server.next())[0]["timestamp"] for _ in range(8)]
+    assert stamps == list(range(8))  # every one, in order
     await ws.close()
-    for _ in range(2):  # the burst got through
-        await fake_server.next()
-    assert fake_server.received.qsize() < 40 - 2 - 20  # most of the rest did not
+
+
+async def test_bad_frames_get_one_error_per_reason_a_second_and_then_slow_the_socket(
+    make_client: ClientFactory, fake_server: FakeServer
+) -> None:
+    client = await make_client(frames_per_second=1000)
+    ws = await client.ws_connect("/ws", origin=origin_of(client))
+    for _ in range(MAX_BAD_FRAMES + 2):  # the last one after the slowing takes its one token
+        await ws.send_str("not json")
+    await ws.send_str(json.dumps(CONNECT))
+    assert json.loads(await ws.receive_str(timeout=5))["reason"] == "bad_json"
+    # Not closed with 1008: slowed, the junk sender's good frame still arrives, read late.
+    message, _ = await fake_server.next()
+    assert message["command"] == "connect"
+    assert ws.close_code is None
+    await ws.close()
 
 
 async def test_connections_per_address_are_capped(make_client: ClientFactory) -> None:

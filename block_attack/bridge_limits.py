@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from block_attack.flag_types import COUNT, seconds
 from bridge.settings import (
     CONNECTIONS_PER_IP,
     FRAMES_PER_IP,
@@ -29,51 +30,34 @@ def _hosts(value: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {number}")
-    return number
-
-
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if not 0 < number < 10**6:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
-    return number
+_SECONDS = seconds(below=10**6)
 
 
 # flag, BridgeSettings field, type, default (None: from the open-file limit), help
 _FLAGS: tuple[tuple[str, str, Any, object, str], ...] = (
-    ("--max-websockets-per-ip", "max_websockets_per_ip", _count, WEBSOCKETS_PER_IP,
+    ("--max-websockets-per-ip", "max_websockets_per_ip", COUNT, WEBSOCKETS_PER_IP,
      "WebSockets one client address may hold open"),
-    ("--websockets-per-minute", "websockets_per_minute", _count, WEBSOCKETS_PER_MINUTE,
+    ("--websockets-per-minute", "websockets_per_minute", COUNT, WEBSOCKETS_PER_MINUTE,
      "WebSocket upgrades one client address may make a minute"),
-    ("--matches-per-minute", "matches_per_minute", _count, MATCHES_PER_MINUTE,
+    ("--matches-per-minute", "matches_per_minute", COUNT, MATCHES_PER_MINUTE,
      "matches one client address may create a minute (too_many_matches beyond)"),
-    ("--max-seats-per-ip", "max_seats_per_ip", _count, SEATS_PER_IP,
+    ("--max-seats-per-ip", "max_seats_per_ip", COUNT, SEATS_PER_IP,
      "WebSockets of one client address that may be in a match at once"),
-    ("--frames-per-ip", "frames_per_ip", _count, FRAMES_PER_IP,
+    ("--frames-per-ip", "frames_per_ip", COUNT, FRAMES_PER_IP,
      "frames a second one client address's WebSockets may send together; beyond it they are "
      "read late (backpressure)"),
-    ("--max-connections", "max_connections", _count, None,
+    ("--max-connections", "max_connections", COUNT, None,
      "TCP connections in total (default: half the open-file limit less a reserve)"),
-    ("--max-websockets", "max_websockets", _count, None,
+    ("--max-websockets", "max_websockets", COUNT, None,
      "WebSockets in total (default: a quarter of the open-file limit less a reserve)"),
-    ("--max-connections-per-ip", "max_connections_per_ip", _count, CONNECTIONS_PER_IP,
+    ("--max-connections-per-ip", "max_connections_per_ip", COUNT, CONNECTIONS_PER_IP,
      "TCP connections per peer address; not applied with --trust-proxy, where the proxy "
      "caps them"),
-    ("--header-timeout", "header_seconds", _seconds, HEADER_SECONDS,
+    ("--header-timeout", "header_seconds", _SECONDS, HEADER_SECONDS,
      "seconds a new connection has to send its request header"),
-    ("--keepalive-timeout", "keepalive_seconds", _seconds, KEEPALIVE_SECONDS,
+    ("--keepalive-timeout", "keepalive_seconds", _SECONDS, KEEPALIVE_SECONDS,
      "seconds an idle keep-alive connection stays open"),
-    ("--log-interval", "log_interval_seconds", _seconds, LOG_INTERVAL_SECONDS,
+    ("--log-interval", "log_interval_seconds", _SECONDS, LOG_INTERVAL_SECONDS,
      "repeated log lines of one kind are counted and reported once per this many seconds"),
 )
 
@@ -87,7 +71,7 @@ def add_bridge_limit_flags(parser: argparse.ArgumentParser) -> None:
     for flag, dest, kind, default, words in _FLAGS:
         shown = "" if default is None else f" (default {default:g})"
         parser.add_argument(flag, dest=dest, type=kind, default=default, help=words + shown,
-                            metavar="SECONDS" if kind is _seconds else "N")
+                            metavar="SECONDS" if kind is _SECONDS else "N")
 
 
 def bridge_limit_settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from block_attack import cluster, logs, replay_cli
 from block_attack.bridge_limits import add_bridge_limit_flags, bridge_limit_settings
 from block_attack.environment import EnvironmentParser
+from block_attack.flag_types import COUNT, COUNT_OR_ZERO, PORT, milliseconds, seconds, whole
 from server.guard import Network, parse_networks
 from server.rules.effects import MAX_POWERS, POWERS, EffectKind
 from server.udp import RunningServer, ServerSettings, start_server
@@ -37,15 +38,8 @@ from server.wire import (
     WORKERS,
 )
 
-
-def _positive(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if not 0 < number < 10**7:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
-    return number
+_SECONDS = seconds()
+_SECONDS_OR_ZERO = seconds(zero=True)  # 0 turns the wait off
 
 
 def _powers(value: str) -> tuple[EffectKind, ...]:
@@ -59,61 +53,6 @@ def _powers(value: str) -> tuple[EffectKind, ...]:
     return tuple(EffectKind(name) for name in names)
 
 
-def _milliseconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if not 0 < number <= 50:
-        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 50 ms, got {value!r}")
-    return number
-
-
-def _seconds_or_zero(value: str) -> float:
-    """Seconds that may be 0 (0 turns the wait off)."""
-    try:
-        if float(value) == 0:
-            return 0.0
-    except ValueError:
-        pass
-    return _positive(value)
-
-
-def _whole(value: str) -> int:
-    """A count that may be 0 (0 turns the thing off)."""
-    return 0 if value.strip() == "0" else _count(value)
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {number}")
-    return number
-
-
-def _workers(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if not 0 <= number <= 64:
-        raise argparse.ArgumentTypeError(f"expected 0 to 64, got {number}")
-    return number
-
-
-def _seed(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if not 0 <= number < 2**32:
-        raise argparse.ArgumentTypeError(f"expected 0 to {2**32 - 1}, got {number}")
-    return number
-
-
 def _networks(value: str) -> tuple[Network, ...]:
     try:
         return parse_networks(value)
@@ -121,69 +60,60 @@ def _networks(value: str) -> tuple[Network, ...]:
         raise argparse.ArgumentTypeError(f"{exc}; or none to trust no network") from None
 
 
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
-    return port
-
-
 def _host_port(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not host:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
-    number = _port(port)
+    number = PORT(port)
     if number == 0:
         raise argparse.ArgumentTypeError("the server's port cannot be 0")
     return host.strip("[]"), number
 
 
 def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_flag: str) -> None:
-    parser.add_argument(port_flag, dest="udp_port", type=_port, default=udp_port,
+    parser.add_argument(port_flag, dest="udp_port", type=PORT, default=udp_port,
                         help=f"UDP port (0 picks a free one; default {udp_port})")
-    parser.add_argument("--match-seconds", type=_positive, default=MATCH_SECONDS,
+    parser.add_argument("--match-seconds", type=_SECONDS, default=MATCH_SECONDS,
                         help=f"length of a match (default {MATCH_SECONDS:g})")
-    parser.add_argument("--disconnect-seconds", type=_positive, default=DISCONNECT_SECONDS,
+    parser.add_argument("--disconnect-seconds", type=_SECONDS, default=DISCONNECT_SECONDS,
                         help="silence after which a player loses by disconnect "
                              f"(default {DISCONNECT_SECONDS:g})")
-    parser.add_argument("--countdown-seconds", type=_seconds_or_zero, default=COUNTDOWN_SECONDS,
+    parser.add_argument("--countdown-seconds", type=_SECONDS_OR_ZERO, default=COUNTDOWN_SECONDS,
                         help="from pairing to the first piece; locks before are refused "
                              f"(0: none; default {COUNTDOWN_SECONDS:g})")
-    parser.add_argument("--closed-grace-seconds", type=_positive, default=CLOSED_GRACE_SECONDS,
+    parser.add_argument("--closed-grace-seconds", type=_SECONDS, default=CLOSED_GRACE_SECONDS,
                         help="a closed tab's seat waits this long for a reload, then the match "
                              f"ends with forfeit (default {CLOSED_GRACE_SECONDS:g})")
-    parser.add_argument("--rematch-seconds", type=_positive, default=REMATCH_SECONDS,
+    parser.add_argument("--rematch-seconds", type=_SECONDS, default=REMATCH_SECONDS,
                         help="a rematch asked and not answered by then expires "
                              f"(default {REMATCH_SECONDS:g})")
-    parser.add_argument("--max-watchers-per-match", type=_whole, default=MAX_WATCHERS_PER_MATCH,
+    parser.add_argument("--max-watchers-per-match", type=COUNT_OR_ZERO,
+                        default=MAX_WATCHERS_PER_MATCH,
                         help="spectators of one match at once (0: no watching; default "
                              f"{MAX_WATCHERS_PER_MATCH})")
-    parser.add_argument("--max-watchers", type=_whole, default=MAX_WATCHERS,
+    parser.add_argument("--max-watchers", type=COUNT_OR_ZERO, default=MAX_WATCHERS,
                         help=f"spectators of all matches together (default {MAX_WATCHERS})")
-    parser.add_argument("--effect-grace-seconds", type=_positive, default=EFFECT_GRACE_SECONDS,
+    parser.add_argument("--effect-grace-seconds", type=_SECONDS, default=EFFECT_GRACE_SECONDS,
                         help="an effect a player has not taken at a lock by then is applied "
                              f"anyway (default {EFFECT_GRACE_SECONDS:g})")
     parser.add_argument("--starting-powers", type=_powers, default=(),
                         help="powers each player holds from the start, comma-separated, e.g. "
                              "quake,add_line (practice and tests; at most 6)")
-    parser.add_argument("--max-datagrams-per-second", type=_positive,
+    parser.add_argument("--max-datagrams-per-second", type=_SECONDS,
                         default=DATAGRAMS_PER_SECOND,
                         help="per source address; the excess is dropped "
                              f"(default {DATAGRAMS_PER_SECOND:g})")
-    parser.add_argument("--max-matches", type=_count, default=MAX_MATCHES,
+    parser.add_argument("--max-matches", type=COUNT, default=MAX_MATCHES,
                         help=f"waiting and running matches held at once (default {MAX_MATCHES})")
-    parser.add_argument("--max-matches-per-address", type=_count,
+    parser.add_argument("--max-matches-per-address", type=COUNT,
                         default=MAX_MATCHES_PER_ADDRESS,
                         help="matches one IP (an IPv6 /64) may hold at once, waiting, running or "
                              "just ended; the trusted networks (the bridge) are exempt "
                              f"(default {MAX_MATCHES_PER_ADDRESS})")
-    parser.add_argument("--max-bot-matches", type=_whole, default=MAX_BOT_MATCHES,
+    parser.add_argument("--max-bot-matches", type=COUNT_OR_ZERO, default=MAX_BOT_MATCHES,
                         help="matches against the computer running at once; over it a connect "
                              f"gets too_many_bots (0: no bots; default {MAX_BOT_MATCHES})")
-    parser.add_argument("--bot-search-ms", type=_milliseconds, default=BOT_SEARCH_MS,
+    parser.add_argument("--bot-search-ms", type=milliseconds(50), default=BOT_SEARCH_MS,
                         help="placement search of all bots together per 50 ms timer tick; the "
                              f"rest waits for the next tick (default {BOT_SEARCH_MS:g})")
     parser.add_argument("--seat-by-address", action="store_true",
@@ -194,16 +124,16 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
                         help="source networks that count as proven: no 3x limit, no cookie "
                              f"handshake (default {TRUSTED_NETWORKS}; none trusts nothing: use it "
                              "behind a UDP proxy on this host that forwards public traffic)")
-    parser.add_argument("--seed", type=_seed, default=None,
+    parser.add_argument("--seed", type=whole(0, 2**32 - 1), default=None,
                         help="every match the same piece sequence and draws, for practice and "
                              "load tests (default: a random seed per match)")
-    parser.add_argument("--workers", type=_workers, default=WORKERS,
+    parser.add_argument("--workers", type=whole(0, 64), default=WORKERS,
                         help="threads serving datagrams from a bounded queue "
                              f"(default {WORKERS})")
     parser.add_argument("--thread-per-datagram", action="store_true",
                         help="socketserver's stock ThreadingMixIn instead of the workers: a "
                              "thread started per datagram (slower; for comparison)")
-    parser.add_argument("--metrics-port", type=_port, default=None,
+    parser.add_argument("--metrics-port", type=PORT, default=None,
                         help="serve Prometheus /metrics, /readyz and /livez over HTTP on this "
                              "port (0 picks a free one; default off)")
     parser.add_argument("--metrics-host", default=SERVER_HOST,
@@ -235,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     bridge = commands.add_parser("bridge", help="run the browser bridge (HTTP + WebSocket)")
     bridge.add_argument("--host", default=SERVER_HOST,
                         help=f"address to bind (default {SERVER_HOST})")
-    bridge.add_argument("--port", type=_port, default=BRIDGE_PORT,
+    bridge.add_argument("--port", type=PORT, default=BRIDGE_PORT,
                         help=f"HTTP port (default {BRIDGE_PORT})")
     bridge.add_argument("--server", type=_host_port, default=(SERVER_HOST, SERVER_PORT),
                         help=f"the UDP server, HOST:PORT (default {SERVER_HOST}:{SERVER_PORT})")
@@ -246,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     play = commands.add_parser("play", help="run the server and the bridge together, locally")
     play.add_argument("--host", default=SERVER_HOST,
                       help=f"address to bind (default {SERVER_HOST})")
-    play.add_argument("--port", type=_port, default=BRIDGE_PORT,
+    play.add_argument("--port", type=PORT, default=BRIDGE_PORT,
                       help=f"HTTP port (default {BRIDGE_PORT})")
     _add_server_flags(play, udp_port=0, port_flag="--udp-port")
     _add_bridge_flags(play)

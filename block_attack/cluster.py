@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from block_attack.flag_types import seconds
 from server.directory import parse_address
 from server.wire import DRAIN_SECONDS, NODE_ID_PATTERN, SERVER_LOST_SECONDS
 
@@ -37,14 +38,8 @@ def public_address(value: str) -> str:
     return value
 
 
-def seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if not 0 <= number < 10**6:
-        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {value!r}")
-    return number
+_SECONDS = seconds(zero=True, below=10**6)  # 0 drains not at all
+_POSITIVE = seconds(below=10**6)
 
 
 def add_node_flags(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +51,7 @@ def add_node_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-address", type=public_address, default=None,
                         metavar="HOST:PORT",
                         help="where clients and bridges reach this node (default: --host:--port)")
-    parser.add_argument("--drain-seconds", type=seconds, default=DRAIN_SECONDS,
+    parser.add_argument("--drain-seconds", type=_SECONDS, default=DRAIN_SECONDS,
                         help="on SIGTERM, how long running matches get to end before they end "
                              f"with server_shutdown (default {DRAIN_SECONDS:g})")
 
@@ -75,7 +70,7 @@ def add_bridge_directory_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--directory", type=directory_url, default=None, metavar="URL",
                         help="route each player to a cluster node found in this Redis, instead "
                              "of the one --server")
-    parser.add_argument("--server-lost-seconds", type=seconds, default=SERVER_LOST_SECONDS,
+    parser.add_argument("--server-lost-seconds", type=_POSITIVE, default=SERVER_LOST_SECONDS,
                         help="a match whose server has said nothing for this long while the "
                              "browser kept sending ends with server_lost (default "
                              f"{SERVER_LOST_SECONDS:g}; with --directory, sooner once the "

@@ -8,28 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from block_attack.flag_types import COUNT, seconds
 from server.replay import ReplayFormatError, RulesVersionError, load
 from server.replay_verify import final_report, summary, verify
 from server.wire import REPLAY_MEGABYTES, REPLAY_SECONDS
 
 BAD_FILE = 2  # the exit status for a file that is not a replay this build reads
 DIFFERS = 1  # the file is a replay, but the rules disagree with it (or it has other rules)
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
-    if not 0 <= seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {value!r}")
-    return seconds
-
-
-def _megabytes(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes, got {value!r}")
-    return int(value)
+_SECONDS = seconds(zero=True, below=float("inf"))  # 0 keeps none
 
 
 def _directory(value: str) -> str:
@@ -39,12 +25,12 @@ def _directory(value: str) -> str:
 
 
 def add_replay_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--replay-seconds", type=_seconds, default=REPLAY_SECONDS,
+    parser.add_argument("--replay-seconds", type=_SECONDS, default=REPLAY_SECONDS,
                         help="how long an ended match's replay can be fetched "
                              f"(default {REPLAY_SECONDS:g}; 0 keeps none in memory)")
     parser.add_argument("--replay-dir", type=_directory, default=None,
                         help="also write each replay to DIR/<game_name>.json (default off)")
-    parser.add_argument("--replay-megabytes", type=_megabytes, default=REPLAY_MEGABYTES,
+    parser.add_argument("--replay-megabytes", type=COUNT, default=REPLAY_MEGABYTES,
                         help="memory for kept replays in all; the oldest go first past it "
                              f"(default {REPLAY_MEGABYTES})")
 

@@ -183,14 +183,9 @@ class BridgeSettings:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} {value!r}: expected a whole number, at least 1")
-        for name in ("header_seconds", "keepalive_seconds", "log_interval_seconds"):
+        for name in ("header_seconds", "keepalive_seconds", "log_interval_seconds",
+                     "frames_per_second", "heartbeat_seconds", "server_lost_seconds"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive")
-        if not self.frames_per_second > 0:
-            raise ValueError("frames_per_second must be positive")
         if self.max_queued_frames < 1:
             raise ValueError("max_queued_frames must be at least 1")
-        if not self.heartbeat_seconds > 0:
-            raise ValueError("heartbeat_seconds must be positive")
-        if not self.server_lost_seconds > 0:
-            raise ValueError("server_lost_seconds must be positive")

@@ -176,6 +176,10 @@ def _int(obj: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int:
     return value
 
 
+def _optional_int(obj: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int | None:
+    return None if obj.get(key) is None else _int(obj, key, where, lo, hi)
+
+
 def _optional_str(
     obj: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str]
 ) -> str | None:
@@ -205,6 +209,14 @@ def _required(value: str | None, where: str) -> str:
     return value
 
 
+def _game_name(obj: Mapping[str, Any], where: str) -> str:
+    return _required(_optional_str(obj, "game_name", where, _GAME_NAME), f"{where}.game_name")
+
+
+def _cookie(obj: Mapping[str, Any], where: str) -> str | None:
+    return _optional_str(obj, "cookie", where, _TOKEN)
+
+
 def _parse_connect(obj: Mapping[str, Any]) -> Connect:
     name = _required(_name(obj, "self", "connect"), "connect.self")
     # "bot:medium" is no name (':' is not a name character): the computer at that level, and
@@ -213,9 +225,6 @@ def _parse_connect(obj: Mapping[str, Any]) -> Connect:
     opponent = bot.opponent if bot is not None else _name(obj, "opponent", "connect")
     if opponent is not None and opponent.casefold() == name.casefold():
         raise ProtocolError(Reason.BAD_NAME, "connect.opponent: cannot be yourself")
-    timestamp = None
-    if obj.get("timestamp") is not None:
-        timestamp = _int(obj, "timestamp", "connect", 0, MAX_TIMESTAMP)
     queue = obj.get("queue")
     if queue is not None and (not isinstance(queue, str) or queue not in QUEUES):
         raise ProtocolError(Reason.BAD_FIELD, "connect.queue: expected quick or null")
@@ -227,8 +236,8 @@ def _parse_connect(obj: Mapping[str, Any]) -> Connect:
         opponent=opponent,
         game_name=game_name,
         token=_optional_str(obj, "token", "connect", _TOKEN),
-        timestamp=timestamp,
-        cookie=_optional_str(obj, "cookie", "connect", _TOKEN),
+        timestamp=_optional_int(obj, "timestamp", "connect", 0, MAX_TIMESTAMP),
+        cookie=_cookie(obj, "connect"),
         key=_optional_str(obj, "key", "connect", _KEY),
         queue=queue,
         bot=bot,
@@ -243,9 +252,10 @@ def _parse_last(obj: Any, where: str) -> LastTurn | None:
     # docs/protocol.md: {"rot": "cw" | "ccw" | "180", "kick": k}, absent after a move.
     if obj is None:
         return None
-    if not isinstance(obj, dict) or obj.get("rot") not in TURNS:
+    rot = obj.get("rot") if isinstance(obj, dict) else None
+    if not isinstance(rot, str) or rot not in TURNS:  # a list or dict is not even hashable
         raise ProtocolError(Reason.BAD_FIELD, f"{where}: expected {{rot: cw|ccw|180, kick}}")
-    direction = TURNS[obj["rot"]]
+    direction = TURNS[rot]
     return LastTurn(direction, _int(obj, "kick", where, 0, MAX_KICK[direction]))
 
 
@@ -282,18 +292,16 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
     ):
         raise ProtocolError(Reason.BAD_FIELD, "game_flux.power_used: expected a power name or null")
     power_n = None
-    if power_used is not None and obj.get("power_n") is not None:
-        power_n = _int(obj, "power_n", "game_flux", 0, 1_000_000)
+    if power_used is not None:
+        power_n = _optional_int(obj, "power_n", "game_flux", 0, 1_000_000)
     return Flux(
         timestamp=_int(obj, "timestamp", "game_flux", 0, MAX_TIMESTAMP),
-        game_name=_required(
-            _optional_str(obj, "game_name", "game_flux", _GAME_NAME), "game_flux.game_name"
-        ),
+        game_name=_game_name(obj, "game_flux"),
         token=_optional_str(obj, "token", "game_flux", _TOKEN),
         locks=locks,
         power_used=None if power_used is None else EffectKind(power_used),
         power_n=power_n,
-        cookie=_optional_str(obj, "cookie", "game_flux", _TOKEN),
+        cookie=_cookie(obj, "game_flux"),
     )
 
 
@@ -303,21 +311,11 @@ def _parse_leave(obj: Mapping[str, Any]) -> Leave:
         raise ProtocolError(Reason.BAD_FIELD, "leave.intent: expected forfeit or closed")
     return Leave(
         timestamp=_int(obj, "timestamp", "leave", 0, MAX_TIMESTAMP),
-        game_name=_required(
-            _optional_str(obj, "game_name", "leave", _GAME_NAME), "leave.game_name"
-        ),
+        game_name=_game_name(obj, "leave"),
         token=_optional_str(obj, "token", "leave", _TOKEN),
         intent=LeaveIntent(intent),
-        cookie=_optional_str(obj, "cookie", "leave", _TOKEN),
+        cookie=_cookie(obj, "leave"),
     )
-
-
-def _game_name(obj: Mapping[str, Any], where: str) -> str:
-    return _required(_optional_str(obj, "game_name", where, _GAME_NAME), f"{where}.game_name")
-
-
-def _cookie(obj: Mapping[str, Any], where: str) -> str | None:
-    return _optional_str(obj, "cookie", where, _TOKEN)
 
 
 def _parse_probe(obj: Mapping[str, Any]) -> Probe:
@@ -348,12 +346,12 @@ def _parse_watch(obj: Mapping[str, Any]) -> Watch:
 
 
 def _parse_replay(obj: Mapping[str, Any]) -> ReplayRequest:
-    timestamp = None
-    if obj.get("timestamp") is not None:
-        timestamp = _int(obj, "timestamp", "replay", 0, MAX_TIMESTAMP)
-    return ReplayRequest(game_name=_game_name(obj, "replay"),
-                         part=_int(obj, "part", "replay", 0, 1_000_000),
-                         timestamp=timestamp, cookie=_cookie(obj, "replay"))
+    return ReplayRequest(
+        game_name=_game_name(obj, "replay"),
+        part=_int(obj, "part", "replay", 0, 1_000_000),
+        timestamp=_optional_int(obj, "timestamp", "replay", 0, MAX_TIMESTAMP),
+        cookie=_cookie(obj, "replay"),
+    )
 
 
 _PARSERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {

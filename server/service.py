@@ -325,8 +325,7 @@ class GameService(SocialRequests):
                         return datagrams
                     finally:
                         self._schedule(match, now)  # a new match times out even if refused
-        if message.token is None and self.settings.require_token:
-            raise ProtocolError(Reason.BAD_TOKEN, "this server wants the seat's token")
+        self._check_token(message.token)
         with self.registry_lock:
             match = self.lobby.find(message.game_name)
         with match.lock:
@@ -443,6 +442,11 @@ class GameService(SocialRequests):
         sendable = self._budgeted(address, (_verify(self.cookie_for(address)),))
         return [] if sendable is None else [(sendable, address)]
 
+    def _check_token(self, token: str | None) -> None:
+        """A seat's request (flux, leave, rematch) without its token, where one is required."""
+        if token is None and self.settings.require_token:
+            raise ProtocolError(Reason.BAD_TOKEN, "this server wants the seat's token")
+
     def _check_cookie(self, cookie: str, address: Address) -> None:
         with self.guard_lock:
             if self.guard.is_verified(address):
@@ -473,13 +477,21 @@ class GameService(SocialRequests):
 
     def _send(self, reply: Reply, address: Address, timestamp: int) -> Datagram | None:
         """One reply, encoded with the address cookie for an unproven address, and budgeted."""
+        return self._cookied(address, reply.COMMAND,
+                             lambda cookie: encode_reply(reply, timestamp, cookie))
+
+    def _cookied(self, address: Address, command: str,
+                 encoded: Callable[[str | None], bytes]) -> Datagram | None:
+        """`encoded(cookie)`, with the address cookie for an unproven address (None for a
+        proven one), under the anti-amplification budget; the small `verify` instead when that
+        does not fit it."""
         with self.guard_lock:
             proven = self.guard.is_verified(address)
         cookie = None if proven else self.cookie_for(address)
         try:
-            candidates = [encode_reply(reply, timestamp, cookie)]
+            candidates = [encoded(cookie)]
         except ValueError:  # one reply that cannot fit must not take the others with it
-            log.exception("dropped a %s for %s", reply.COMMAND, address)
+            log.exception("dropped a %s for %s", command, address)
             candidates = []
         if cookie is not None:  # the small fallback when the reply exceeds the budget
             candidates.append(_verify(cookie))
@@ -518,15 +530,10 @@ class GameService(SocialRequests):
                                 "no replay of that match here (unknown, expired or not over)")
         if request.part >= kept.parts:
             raise ProtocolError(Reason.BAD_FIELD, f"replay.part: there are {kept.parts} parts")
-        with self.guard_lock:
-            proven = self.guard.is_verified(address)
-        cookie = None if proven else self.cookie_for(address)
-        candidates = [part_reply(request.game_name, request.part, kept.parts,
-                                 kept.part(request.part), now, cookie)]
-        if cookie is not None:
-            candidates.append(_verify(cookie))
-        sendable = self._budgeted(address, candidates)
-        return [] if sendable is None else [(sendable, address)]
+        data = kept.part(request.part)
+        sent = self._cookied(address, "replay_part", lambda cookie: part_reply(
+            request.game_name, request.part, kept.parts, data, now, cookie))
+        return [] if sent is None else [sent]
 
     def _budgeted(self, address: Address, candidates: Iterable[bytes]) -> bytes | None:
         """The first candidate the address's anti-amplification budget allows (docs/protocol.md

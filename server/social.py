@@ -151,8 +151,7 @@ class SocialRequests:
 
     def _rematch(self: GameService, request: Rematch, address: Address, now: int
                  ) -> list[Datagram]:
-        if request.token is None and self.settings.require_token:
-            raise ProtocolError(Reason.BAD_TOKEN, "this server wants the seat's token")
+        self._check_token(request.token)
         # The registry lock first: a rematch makes a match.
         with self.registry_lock:
             old = self.lobby.find(request.game_name)

@@ -11,7 +11,7 @@ from server.rules.bag import PieceSequence
 from server.rules.board import Board, Lock, place_piece
 from server.rules.effects import Effect
 from server.rules.field import Field
-from server.rules.movement import is_resting, reachable
+from server.rules.movement import drop, is_resting, reachable, spawn
 from server.rules.pieces import Piece, PieceState
 
 
@@ -45,16 +45,6 @@ def best_state(board: Board, piece: Piece, attack_free: bool = False) -> PieceSt
             best = (value, state)
     assert best is not None, "no legal placement"
     return best[1]
-
-
-def tower_state(board: Board, piece: Piece) -> PieceState:
-    """The piece dropped straight down from its spawn: stacks a tower that tops out fast."""
-    state = PieceState(piece, 0, 3, -2)
-    while True:
-        lower = PieceState(piece, state.r, state.x, state.y + 1)
-        if not board.field.fits(lower):
-            return state
-        state = lower
 
 
 @dataclass
@@ -129,7 +119,7 @@ class Bot:
             return None
         piece = Piece(letter)
         if self.strategy == "tower":
-            state = tower_state(self.board, piece)
+            state = drop(self.board.field, spawn(piece))  # a tower that tops out fast
         else:
             state = best_state(self.board, piece, attack_free=self.strategy == "peaceful")
         wire = {"n": self.board.locks_applied, "i": index, "piece": letter, "r": state.r,

@@ -150,12 +150,26 @@ def replay_audit(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
-def udp_server() -> Iterator[tuple[str, int]]:
-    """The real server (server.udp) on a free loopback port; yields its address."""
-    from server.udp import ServerSettings, start_server
+def serve() -> Iterator[Callable[..., tuple[str, int]]]:
+    """Starts real servers (server.udp) on free loopback ports, with these settings; returns each
+    one's address. All stopped when the test ends."""
+    from server.udp import RunningServer, ServerSettings, start_server
 
-    running = start_server(ServerSettings(host="127.0.0.1", port=0))
+    started: list[RunningServer] = []
+
+    def _start(**settings: Any) -> tuple[str, int]:
+        running = start_server(ServerSettings(host="127.0.0.1", port=0, **settings))
+        started.append(running)
+        return running.address
+
     try:
-        yield running.address
+        yield _start
     finally:
-        running.stop()
+        for running in started:
+            running.stop()
+
+
+@pytest.fixture
+def udp_server(serve: Callable[..., tuple[str, int]]) -> tuple[str, int]:
+    """The real server with its default settings; its address."""
+    return serve()

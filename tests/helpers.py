@@ -1,13 +1,19 @@
 """Helpers shared by several test files: the match harness (the service without sockets), the
-plain reachability search, and a matched pair of seed clients behind impaired links."""
+plain reachability search, a matched pair of seed clients behind impaired links, and a child
+process run as it is deployed."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from server.protocol import MAX_DATAGRAM
 from server.rules.field import Field
@@ -145,3 +151,26 @@ def impaired_pair(
         for link in links:
             link.close()
         running.stop()
+
+
+# -- a child process: the command line, run as it is deployed ---------------------------------
+
+CLI = (sys.executable, "-m", "block_attack.cli")
+
+
+@contextmanager
+def child(argv: Sequence[str | Path], **popen: Any) -> Iterator[subprocess.Popen[str]]:
+    """`argv` run unbuffered with its stdout piped (and whatever else `popen` asks); killed if it
+    still runs on exit, and its pipes closed, however the test ended."""
+    env = {**popen.pop("env", os.environ), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(arg) for arg in argv], stdout=subprocess.PIPE, text=True,
+                            env=env, **popen)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()

@@ -8,7 +8,7 @@ import select
 
 from bench.capacity import node_of
 from bench.cluster import node_group
-from bench.loadgen import Load, Mode, Tally, make_players, run_step
+from bench.loadgen import Load, Mode, Player, Tally, make_players, run_step
 from bench.script import build_script
 from bench.transports import UdpTransport
 from server.directory import match_key
@@ -17,6 +17,22 @@ from server.udp import ServerSettings, start_server
 from tests.cluster import directory, start_redis
 
 SEED = 2
+
+
+def play(players: list[Player], nodes: list[tuple[str, int]], tally: Tally) -> None:
+    """One bench step over UDP, players 2m and 2m+1 on node m mod len(nodes) as the bench puts
+    them; every link closed after."""
+    poller = select.epoll()
+    try:
+        for k, player in enumerate(players):
+            player.link = UdpTransport(nodes[node_of(k // 2, len(nodes))], poller)
+        run_step(players, Load(len(players) // 2, warmup=0.5, window=2.0, drain=0.5,
+                               setup_seconds=10), tally, poller)
+    finally:
+        for player in players:
+            if player.link is not None:
+                player.link.close()
+        poller.close()
 
 
 def test_the_script_is_legal_and_sends_no_attack():
@@ -31,17 +47,8 @@ def test_scripted_matches_are_judged_and_acknowledged():
     script = build_script(SEED, 20)
     tally = Tally()
     players = make_players(3, script, Mode.GAME, seed=1, tally=tally)
-    poller = select.epoll()
     with start_server(ServerSettings(port=0, match_seed=SEED)) as running:
-        try:
-            for player in players:
-                player.link = UdpTransport(running.address, poller)
-            run_step(players, Load(3, warmup=0.5, window=2.0, drain=0.5, setup_seconds=10),
-                     tally, poller)
-        finally:
-            for player in players:
-                player.link.close()
-            poller.close()
+        play(players, [running.address], tally)
     assert tally.started == len(players) and tally.wrong_pieces == 0
     assert tally.rejected == set() and tally.errors == {} and tally.ended == 0
     assert tally.sent > 0 and tally.answered == tally.sent, "every request got its answer"
@@ -57,21 +64,11 @@ def test_a_cluster_step_plays_half_the_matches_on_each_node():
     directory's match keys say), no redirect, every request answered."""
     script, tally = build_script(SEED, 20), Tally()
     players = make_players(4, script, Mode.GAME, seed=1, tally=tally)
-    poller = select.epoll()
     redis_server, url = start_redis()
     client = directory(url)
     try:
         with node_group(SEED, url, 2) as first:
-            nodes = [first, *first.extra]
-            try:
-                for k, player in enumerate(players):
-                    player.link = UdpTransport(nodes[node_of(k // 2, 2)].address, poller)
-                run_step(players, Load(4, warmup=0.5, window=2.0, drain=0.5, setup_seconds=10),
-                         tally, poller)
-            finally:
-                for player in players:
-                    player.link.close()
-                poller.close()
+            play(players, [node.address for node in (first, *first.extra)], tally)
         owners = [client.get(match_key(players[2 * m].game_name)) for m in range(4)]
     finally:
         client.close()

@@ -15,6 +15,7 @@ import pytest
 
 from block_attack.cli import _server_settings, build_parser
 from block_attack.logs import JsonFormatter
+from tests.helpers import CLI, child
 
 
 def parse(*argv: str):
@@ -66,6 +67,30 @@ def test_a_bad_variable_is_refused_naming_it(variable: str, value: str, command:
     assert repr(value) in result.stderr or value in result.stderr
 
 
+@pytest.mark.parametrize(("argv", "said"), [
+    (["server", "--match-seconds", "nan"], "expected a positive number of seconds, got 'nan'"),
+    (["server", "--workers", "65"], "expected 0 to 64, got 65"),
+    (["server", "--max-matches", "0"], "expected at least 1, got 0"),
+    (["server", "--drain-seconds", "-1"], "expected 0 or more seconds, got '-1'"),
+    (["server", "--replay-seconds", "inf"], "expected 0 or more seconds, got 'inf'"),
+    (["bridge", "--header-timeout", "1e6"], "expected a positive number of seconds, got '1e6'"),
+    (["bridge", "--max-websockets", "many"], "expected a whole number, got 'many'"),
+])
+def test_the_shared_flag_types_refuse_out_of_range_values(
+        argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parse(*argv)
+    assert exited.value.code == 2
+    assert f"argument {argv[1]}: {said}" in capsys.readouterr().err
+
+
+def test_the_shared_flag_types_keep_their_edge_values() -> None:
+    args = parse("server", "--countdown-seconds", "0", "--max-watchers", "0", "--workers", "64",
+                 "--seed", str(2**32 - 1), "--drain-seconds", "0", "--bot-search-ms", "50")
+    assert (args.countdown_seconds, args.max_watchers, args.workers) == (0.0, 0, 64)
+    assert (args.seed, args.drain_seconds, args.bot_search_ms) == (2**32 - 1, 0.0, 50.0)
+
+
 def test_json_logs_are_one_object_per_line() -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -92,25 +117,13 @@ def test_json_logs_are_one_object_per_line() -> None:
 
 
 def test_the_server_logs_json_lines_with_log_format_json() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "block_attack.cli", "server", "--port", "0",
-         "--log-format", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
+    with child([*CLI, "server", "--port", "0", "--log-format", "json"],
+               stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         assert proc.stdout.readline().startswith("listening on udp://")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         lines = proc.stderr.read().splitlines()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
     assert lines, "the server logged nothing"
     records = [json.loads(line) for line in lines]  # every line is one object
     assert all({"time", "level", "logger", "message"} <= record.keys() for record in records)

@@ -85,6 +85,8 @@ def test_flux_seed_only_fields_are_enough():
           "last": {"rot": "cw", "kick": 5}}, "locks[0].last.kick"),
         ({"n": 0, "i": 0, "piece": "T", "r": 0, "x": 3, "y": 18,
           "last": {"rot": "up", "kick": 0}}, "locks[0].last"),
+        ({"n": 0, "i": 0, "piece": "T", "r": 0, "x": 3, "y": 18,
+          "last": {"rot": ["cw"], "kick": 0}}, "locks[0].last"),  # unhashable: no TypeError
         ("lock", "locks[0]"),
     ],
 )

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from server.udp import RunningServer, ServerSettings, start_server
 from server.wire import Reason
+from tests.helpers import CLI, child
 
 PAD = "." * 200  # every request outgrows its error reply, so each refusal is answered
 
@@ -175,13 +174,8 @@ def test_a_taken_metrics_port_fails_the_start_and_frees_the_udp_port() -> None:
 
 
 def test_cli_metrics_port_serves_readiness_until_sigterm() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "block_attack.cli", "server", "--port", "0",
-         "--metrics-port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
+    with child([*CLI, "server", "--port", "0", "--metrics-port", "0"],
+               stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith("listening on udp://127.0.0.1:")
         line = proc.stdout.readline().strip()
@@ -191,10 +185,3 @@ def test_cli_metrics_port_serves_readiness_until_sigterm() -> None:
         assert ("block_attack_server_datagrams_received_total", ()) in scrape(("127.0.0.1", port))
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from server.udp import RunningServer, ServerSettings, start_server
 from server.wire import MAX_DATAGRAM
 from tests.bots import Bot
 
@@ -54,20 +53,6 @@ class Peer:
 
     def close(self) -> None:
         self.sock.close()
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., tuple[str, int]]]:
-    started: list[RunningServer] = []
-
-    def _start(**settings: float) -> tuple[str, int]:
-        running = start_server(ServerSettings(host="127.0.0.1", port=0, **settings))
-        started.append(running)
-        return running.address
-
-    yield _start
-    for running in started:
-        running.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import socket
@@ -14,22 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from server.udp import RunningServer, ServerSettings, start_server
+from server.udp import ServerSettings, start_server
+from tests.helpers import CLI, child
 from tests.seed_client import SeedClient, pair
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    started: list[RunningServer] = []
-
-    def _start(**settings: float) -> tuple[str, int]:
-        running = start_server(ServerSettings(host="127.0.0.1", port=0, **settings))
-        started.append(running)
-        return running.address
-
-    yield _start
-    for running in started:
-        running.stop()
 
 
 @pytest.fixture
@@ -209,12 +195,8 @@ def test_garbage_while_a_match_runs(serve, clients):
 
 
 def test_cli_server_prints_address_and_stops_on_sigterm():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "block_attack.cli", "server", "--port", "0", "--match-seconds", "5"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
+    with child([*CLI, "server", "--port", "0", "--match-seconds", "5"],
+               stderr=subprocess.PIPE) as proc:
         line = proc.stdout.readline().strip()
         assert line.startswith("listening on udp://127.0.0.1:")
         port = int(line.rsplit(":", 1)[1])
@@ -228,12 +210,6 @@ def test_cli_server_prints_address_and_stops_on_sigterm():
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert "stopped" in proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
 
 
 # A server whose start is followed at once by SIGTERM, as a service manager may send it: the

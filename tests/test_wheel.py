@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import REPO_DIR
+from tests.helpers import child
 
 SOURCES = ("pyproject.toml", "README.md", "block_attack", "server", "bridge", "web", "static")
 
@@ -59,11 +60,9 @@ def test_the_installed_wheel_serves_the_page_and_static_files(tmp_path: Path) ->
     assert where == [str(purelib / "bridge" / "web"), str(purelib / "bridge" / "static")]
 
     log = tmp_path / "play.log"
-    with log.open("w") as stderr:
-        play = subprocess.Popen([venv / "bin" / "block-attack", "play", "--port", "0"],
-                                cwd=outside, env={**env, "PYTHONUNBUFFERED": "1"},
-                                stdout=subprocess.PIPE, stderr=stderr, text=True)
-    try:
+    with (log.open("w") as stderr,
+          child([venv / "bin" / "block-attack", "play", "--port", "0"], cwd=outside, env=env,
+                stderr=stderr) as play):
         assert play.stdout is not None
         lines = [play.stdout.readline() for _ in range(2)]  # the UDP server, then the page
         assert lines[1].startswith("open http://127.0.0.1:"), (lines, log.read_text())
@@ -76,9 +75,3 @@ def test_the_installed_wheel_serves_the_page_and_static_files(tmp_path: Path) ->
             assert response.read() == (REPO_DIR / "static" / "js" / "main.js").read_bytes()
         play.send_signal(signal.SIGTERM)
         assert play.wait(timeout=30) == 0
-    finally:
-        if play.poll() is None:
-            play.kill()
-            play.wait()
-        if play.stdout is not None:
-            play.stdout.close()

@@ -2,6 +2,7 @@
 // back-to-back, perfect clear, lines sent) and the sound it makes. Pure: from the outcome of a
 // lock as the JS rules compute it (rules/board.js applyLock's result) and the board's counters
 // before and after it.
+import { isDifficult } from './rules/scoring.js';
 
 const COUNT = ['', 'single', 'double', 'triple'];
 
@@ -21,7 +22,7 @@ function clearName(lines, spin) {
 export function calloutFor(result, after, b2bBefore) {
   const lines = result.linesCleared;
   const spin = result.spin ?? 'none';
-  const difficult = lines === 4 || (spin !== 'none' && lines > 0);
+  const difficult = isDifficult(lines, spin);
   const words = [];
   const name = clearName(lines, spin);
   if (name !== null) words.push(name);

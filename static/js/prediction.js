@@ -53,7 +53,7 @@ import { MAX_LOCKS } from './messages.js';
 import { applyLock, applyPendingEffects, checkLock } from './rules/board.js';
 import { POWERS, expectCount } from './rules/effects.js';
 import { Field } from './rules/field.js';
-import { lift, move, spawnState } from './rules/movement.js';
+import { canSpawn, lift, move, spawnState } from './rules/movement.js';
 import { parseServerMessage } from './server-messages.js';
 
 const STATE_COMMANDS = new Set(['game_start', 'game_flux']);
@@ -311,7 +311,9 @@ export class Prediction {
     if (!this.#toppedOut) this.#takeEffects();
     this.#spawn(this.#books.next, this.#known.get(this.#books.next));
     // rules.md "Top-out": a block out, the next piece overlapping at its spawn.
-    if (this.#hand !== null && !this.#board.field.fits(this.#hand)) this.#toppedOut = true;
+    if (this.#hand !== null && !canSpawn(this.#board.field, this.#hand.piece)) {
+      this.#toppedOut = true;
+    }
     return result;
   }
 

@@ -7,48 +7,25 @@
 // Storage that is full, disabled or damaged reads as "nothing remembered", never an error.
 
 import { KEY_PATTERN } from './messages.js';
+import { readJson, removeKey, writeJson } from './stored.js';
 
 const SEAT = 'blockattack.seat.';
 const WAITING = 'blockattack.waiting.';
 const KEY = 'blockattack.key';
 const VALID_KEY = new RegExp(`^${KEY_PATTERN}$`);
 
-function read(storage, key) {
-  try {
-    return JSON.parse(storage.getItem(key) ?? 'null');
-  } catch {
-    return null;
-  }
-}
-
-function write(storage, key, value) {
-  try {
-    storage.setItem(key, JSON.stringify(value));
-  } catch {
-    // not remembered: the match still plays, a reload just cannot come back to it
-  }
-}
-
-function remove(storage, key) {
-  try {
-    storage.removeItem(key);
-  } catch {
-    // nothing to forget
-  }
-}
-
 /** {self, token, total} for `gameName`, or null when this tab holds no (valid) seat there. */
 export function loadSeat(storage, gameName) {
-  const seat = gameName ? read(storage, SEAT + gameName) : null;
+  const seat = gameName ? readJson(storage, SEAT + gameName) : null;
   return typeof seat?.self === 'string' && typeof seat?.token === 'string' ? seat : null;
 }
 
-export const saveSeat = (storage, gameName, seat) => write(storage, SEAT + gameName, seat);
-export const dropSeat = (storage, gameName) => remove(storage, SEAT + gameName);
+export const saveSeat = (storage, gameName, seat) => writeJson(storage, SEAT + gameName, seat);
+export const dropSeat = (storage, gameName) => removeKey(storage, SEAT + gameName);
 
 /** {self, opponent, token} of the match this tab was waiting in as `gameName`, or null. */
 export function loadWaiting(storage, gameName) {
-  const entry = gameName ? read(storage, WAITING + gameName) : null;
+  const entry = gameName ? readJson(storage, WAITING + gameName) : null;
   if (typeof entry?.self !== 'string') return null;
   const text = (value) => (typeof value === 'string' ? value : null);
   return {
@@ -57,8 +34,9 @@ export function loadWaiting(storage, gameName) {
   };
 }
 
-export const saveWaiting = (storage, gameName, entry) => write(storage, WAITING + gameName, entry);
-export const dropWaiting = (storage, gameName) => remove(storage, WAITING + gameName);
+export const saveWaiting = (storage, gameName, entry) => (
+  writeJson(storage, WAITING + gameName, entry));
+export const dropWaiting = (storage, gameName) => removeKey(storage, WAITING + gameName);
 
 /**
  * The tab's own secret, sent as `key` with every connect: the server gives a seat's token only to
@@ -66,11 +44,11 @@ export const dropWaiting = (storage, gameName) => remove(storage, WAITING + game
  * (crypto), kept beside the tokens so a reloaded tab sends the same one; made afresh if missing.
  */
 export function tabKey(storage, random) {
-  const kept = read(storage, KEY);
+  const kept = readJson(storage, KEY);
   if (typeof kept === 'string' && VALID_KEY.test(kept)) return kept;
   const bytes = random.getRandomValues(new Uint8Array(16));
   const key = btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  write(storage, KEY, key);
+  writeJson(storage, KEY, key);
   return key;
 }

@@ -2,6 +2,7 @@
 // remembered in localStorage. Loading never throws: anything damaged falls back to defaults.
 
 import { MAX_POWERS } from './rules/effects.js';
+import { readJson, writeJson } from './stored.js';
 
 const KEY = 'blockattack.settings';
 // One "use power" action per inventory slot: 'power1' uses slot 0.
@@ -81,21 +82,8 @@ export function sanitize(raw) {
   return settings;
 }
 
-export function loadSettings(storage) {
-  try {
-    return sanitize(JSON.parse(storage.getItem(KEY) ?? 'null'));
-  } catch {
-    return defaultSettings();
-  }
-}
-
-export function saveSettings(storage, settings) {
-  try {
-    storage.setItem(KEY, JSON.stringify(settings));
-  } catch {
-    // storage disabled: the settings last for this page only
-  }
-}
+export const loadSettings = (storage) => sanitize(readJson(storage, KEY));
+export const saveSettings = (storage, settings) => writeJson(storage, KEY, settings);
 
 /** Bind `code` to `action`, taking it away from any other action (one key, one action). */
 export function bindKey(settings, action, code) {

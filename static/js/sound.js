@@ -3,6 +3,8 @@
 // A mute toggle and a volume, remembered in localStorage. Never throws: without audio (a headless
 // browser, an old one, a policy that blocks it) every call does nothing.
 
+import { readJson, writeJson } from './stored.js';
+
 const KEY = 'blockattack.sound';
 
 export function defaultSound() {
@@ -18,21 +20,8 @@ export function sanitizeSound(raw) {
   return sound;
 }
 
-export function loadSound(storage) {
-  try {
-    return sanitizeSound(JSON.parse(storage.getItem(KEY) ?? 'null'));
-  } catch {
-    return defaultSound();
-  }
-}
-
-export function saveSound(storage, sound) {
-  try {
-    storage.setItem(KEY, JSON.stringify(sanitizeSound(sound)));
-  } catch {
-    // storage disabled: the setting lasts for this page only
-  }
-}
+export const loadSound = (storage) => sanitizeSound(readJson(storage, KEY));
+export const saveSound = (storage, sound) => writeJson(storage, KEY, sanitizeSound(sound));
 
 // Each effect: notes of [frequency Hz, start s, length s, wave, gain], a frequency slide to
 // `to` Hz when given. Short (under half a second) so they never pile up.

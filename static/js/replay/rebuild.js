@@ -7,7 +7,7 @@
 import { calloutFor } from '../callouts.js';
 import { PREVIEW_COUNT } from '../render.js';
 import { bagSequence } from '../rules/bag.js';
-import { applyLock, applyPendingEffects } from '../rules/board.js';
+import { applyLock, applyPendingEffects, deduceHold } from '../rules/board.js';
 import { parseEffect } from '../rules/effects.js';
 import { Field } from '../rules/field.js';
 import { crc32 } from './crc32.js';
@@ -31,16 +31,6 @@ function freshSide() {
     next: 0, hold: null, pieces: 0, sent: 0, attack: 0, received: 0, powers: 0, maxCombo: 0,
     topOut: null,
   });
-}
-
-// rules.md "Locks", its three cases, as Board._deduce_hold: (next after, hold after) or null.
-function deduceHold(side, i, sequence) {
-  const { next, hold } = side;
-  if (i === next) return { next: i + 1, hold };
-  const held = { i: next, piece: sequence[next] }; // cases 2 and 3: `next` goes into the slot
-  if (hold === null && i === next + 1) return { next: i + 1, hold: held };
-  if (hold !== null && i === hold.i) return { next: next + 1, hold: held };
-  return null;
 }
 
 const garbageLines = (effects) => effects
@@ -145,7 +135,7 @@ class Rebuilder {
     const side = this.sides[p];
     const newest = side.board.fx + side.board.incoming.length;
     if (fx > newest) throw new Refusal(`unknown_effect: fx ${fx}, newest ${newest}`);
-    const books = deduceHold(side, i, this.sequence);
+    const books = deduceHold(side.next, side.hold, i, this.sequence);
     if (books === null) throw new Refusal(`out_of_order: piece index ${i}, expected ${side.next}`);
     if (this.sequence[i] !== piece) {
       throw new Refusal(`wrong_piece: piece ${i} is ${this.sequence[i]}, not ${piece}`);

@@ -89,6 +89,17 @@ export function lockPiece(board, lock, inHand = null) {
   });
 }
 
+// rules.md "Locks", its three cases, as Board._deduce_hold: the books {next, hold} after a lock
+// of sequence index `i` from `next` (the next unconsumed index) and `hold` ({i, piece} or null),
+// or null when no case allows that index (out_of_order). `sequence[k]`: the letter of index k.
+export function deduceHold(next, hold, i, sequence) {
+  if (i === next) return { next: i + 1, hold }; // 1. the piece in hand, no hold
+  const held = { i: next, piece: sequence[next] }; // 2 and 3: `next` goes into the slot
+  if (hold === null && i === next + 1) return { next: i + 1, hold: held };
+  if (hold !== null && i === hold.i) return { next: next + 1, hold: held };
+  return null;
+}
+
 // A board's effects, checked: they apply in id order, so the incoming ids are fx + 1, fx + 2, …
 function checkEffects(board) {
   const fx = expectCount(board.fx ?? 0, 'board.fx');

@@ -58,12 +58,17 @@ export function detectSpin(field, state, last) {
   return full ? 'tspin' : 'mini';
 }
 
+// rules.md "Back-to-back": a Tetris or a spin that clears lines.
+export function isDifficult(lines, spin) {
+  return lines === 4 || (spin !== 'none' && lines > 0);
+}
+
 // Score and attack of a lock clearing `lines` with `spin` (as detectSpin found it), from the
 // counters before it: {lines, spin, score, attack, combo, b2b, perfectClear}, combo and b2b as
 // they are after the lock.
 export function scoreLock(lines, spin, comboBefore, b2bBefore, linesBefore, perfectClear) {
   const level = levelFor(linesBefore);
-  const difficult = lines === 4 || (spin !== 'none' && lines > 0);
+  const difficult = isDifficult(lines, spin);
   const backToBack = difficult && b2bBefore;
   const combo = lines > 0 ? comboBefore + 1 : -1;
   let base = BASE_SCORE[spin][lines];

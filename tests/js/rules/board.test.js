@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { applyLock, applyPendingEffects, lockPiece } from '../../../static/js/rules/board.js';
+import {
+  applyLock, applyPendingEffects, deduceHold, lockPiece,
+} from '../../../static/js/rules/board.js';
 import { Field, HEIGHT } from '../../../static/js/rules/field.js';
 import { detectSpin } from '../../../static/js/rules/scoring.js';
 import { EMPTY_ROWS, board, loadVectors, rowsWithBottom } from '../vectors.js';
@@ -274,4 +276,19 @@ test('a spin claim no turn can have ended in is ignored, whatever the corners sa
   const { result } = lockPiece(board(rows), lock);
   assert.deepEqual([result.spin, result.linesCleared, result.scoreDelta, result.attack],
     ['none', 2, 300, 1]);
+});
+
+test('the books after a lock follow the three cases of rules.md "Locks"', () => {
+  const sequence = ['T', 'I', 'O', 'S', 'Z'];
+  // 1. the piece in hand, no hold: the slot stays as it was
+  assert.deepEqual(deduceHold(2, null, 2, sequence), { next: 3, hold: null });
+  // 2. `next` held from an empty slot, its successor locked
+  assert.deepEqual(deduceHold(2, null, 3, sequence), { next: 4, hold: { i: 2, piece: 'O' } });
+  // 3. the held piece swapped in: `next` goes into the slot, only it is consumed
+  assert.deepEqual(deduceHold(2, { i: 0, piece: 'T' }, 0, sequence),
+    { next: 3, hold: { i: 2, piece: 'O' } });
+  // no case allows these: out of order
+  assert.equal(deduceHold(2, { i: 0, piece: 'T' }, 3, sequence), null);
+  assert.equal(deduceHold(2, null, 4, sequence), null);
+  assert.equal(deduceHold(2, null, 1, sequence), null);
 });

@@ -220,8 +220,10 @@ const timer = new Timer({
   },
 });
 
-const playing = () => session.phase === Phase.PLAYING && match !== null && !panel.isOpen
-  && !(match.countdownAt(performance.now()) > 0);
+// The match's clock, not the session's 50 ms tick, says when GO is: a key pressed the moment
+// "GO" is drawn plays.
+const playing = () => session.running && match !== null && !panel.isOpen
+  && match.countdownAt(performance.now()) === 0;
 const usePower = (slot) => {
   if (playing()) match.usePower(slot, performance.now());
 };

@@ -120,6 +120,11 @@ export class Session {
     return RUNNING.has(this.#phase) && !this.#needConnect;
   }
 
+  /** A match is on (its countdown or its play): the match's own clock says when keys play. */
+  get running() {
+    return RUNNING.has(this.#phase);
+  }
+
   /** When the pieces of the running match start to fall (the `now` clock), or null. */
   get startAt() {
     return this.#startAt;

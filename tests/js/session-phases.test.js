@@ -182,6 +182,7 @@ describe('the countdown', () => {
     const actions = session.receive(gameStart(10, { countdown: 3000 }), 100);
     assert.equal(session.phase, Phase.COUNTDOWN);
     assert.equal(session.live, true, 'game_flux flows during the countdown');
+    assert.equal(session.running, true, 'a key at GO plays before the tick that says GO');
     assert.equal(session.startAt, 3100);
     assert.equal(actions.find((a) => a.type === 'start-match').countdownMs, 3000);
     assert.deepEqual(session.tick(3099), []);
@@ -204,6 +205,7 @@ describe('the countdown', () => {
     const session = playing({ countdown: 3000 });
     session.receive(gameEnd(11, { reason: 'forfeit', left: true }), 500);
     assert.equal(session.phase, Phase.ENDED);
+    assert.equal(session.running, false);
     assert.deepEqual(session.tick(5000).filter((a) => a.type === 'go'), []);
   });
 

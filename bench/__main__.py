@@ -43,7 +43,7 @@ class Plan:
 
 
 FULL = Plan(Load(0, warmup=1.0, window=8.0, drain=0.5),
-            (125, 250, 500, 750, 1000, 1500, 2000, 3000, 4000),
+            (125, 250, 500, 750, 1000, 1250, 1500, 1750, 2000, 3000, 4000),
             (50, 125, 250, 500, 750, 1000, 1500), repeats=3)
 ATTACK_REQUESTS = {False: 500, True: 100}  # per player of the pair: full, short
 SHORT = Plan(Load(0, warmup=0.5, window=1.5, drain=0.3), (250, 1000, 2000), (50, 200), repeats=1)

@@ -128,8 +128,8 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, udp_port: int, port_fl
                         help="every match the same piece sequence and draws, for practice and "
                              "load tests (default: a random seed per match)")
     parser.add_argument("--workers", type=whole(0, 64), default=WORKERS,
-                        help="threads serving datagrams from a bounded queue "
-                             f"(default {WORKERS})")
+                        help="worker threads serving datagrams from a bounded queue; 0 serves "
+                             f"them in the reading thread (default {WORKERS})")
     parser.add_argument("--thread-per-datagram", action="store_true",
                         help="socketserver's stock ThreadingMixIn instead of the workers: a "
                              "thread started per datagram (slower; for comparison)")
@@ -221,6 +221,7 @@ def _server_settings(args: argparse.Namespace) -> ServerSettings:
         match_seed=args.seed,
         workers=args.workers,
         thread_per_datagram=args.thread_per_datagram,
+        paced_gc=True,  # this process is the server's
         metrics_host=args.metrics_host,
         metrics_port=args.metrics_port,
         **replay_cli.replay_settings(args),

@@ -9,8 +9,9 @@ and asks `next_deadline` when the match next needs a `tick`.
 from __future__ import annotations
 
 import enum
+import operator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from server import replies
 from server.errors import IllegalLock, InvalidState, ProtocolError
@@ -48,6 +49,7 @@ from server.wire import (
 )
 
 Address = tuple[Any, ...]  # (host, port) for IPv4, (host, port, flow, scope) for IPv6
+_LOCK_N = operator.attrgetter("n")  # locks apply in their `n` order
 
 
 class MatchState(enum.IntEnum):
@@ -86,10 +88,9 @@ class MatchSettings:
     spectate_interval_ms: int = round(SPECTATE_INTERVAL_SECONDS * 1000)
 
 
-@dataclass(frozen=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     """A reply for a seat (or a spectator), at its address as it stood when the reply was made;
-    `seat` stamps it."""
+    `seat` stamps it. A NamedTuple: two are built per request."""
 
     address: Address
     seat: Seat | Watcher | Feed
@@ -184,14 +185,14 @@ class Match:
         """The sender's seat: by token when one is given, else by source address, as a plain
         seed client is known. (Only a newer request moves a seat; see handle_flux.)"""
         if token is not None:
-            seat = next((seat for seat in self.seats if seat.token == token), None)
-            if seat is None:
-                raise ProtocolError(Reason.BAD_TOKEN)
-            return seat
-        seat = next((seat for seat in self.seats if seat.address == address), None)
-        if seat is None:
-            raise ProtocolError(Reason.NOT_IN_GAME)
-        return seat
+            for seat in self.seats:
+                if seat.token == token:
+                    return seat
+            raise ProtocolError(Reason.BAD_TOKEN)
+        for seat in self.seats:
+            if seat.address == address:
+                return seat
+        raise ProtocolError(Reason.NOT_IN_GAME)
 
     def opponent_of(self, seat: Seat) -> Seat | None:
         seats = self.seats
@@ -347,7 +348,7 @@ class Match:
         """Apply the request's locks in `n` order; repeats are skipped, a gap or a refusal stops."""
         board = seat.board
         changed = False
-        for lock in sorted(flux.locks, key=lambda lock: lock.n):
+        for lock in sorted(flux.locks, key=_LOCK_N):
             if lock.n < board.locks_applied:
                 continue
             if lock.n > board.locks_applied:
@@ -375,8 +376,7 @@ class Match:
             power = draw_power(self.rng)  # drawn even when full, so draws never depend on it
             if len(seat.powers) < MAX_POWERS:
                 seat.powers.append(power)
-        opponent = self.opponent_of(seat)
-        if result.sent and opponent is not None:
+        if result.sent and (opponent := self.opponent_of(seat)) is not None:
             seat.garbage_sent += result.sent
             self._send_effect(opponent, EffectKind.GARBAGE, seat, now,
                               lines=result.sent, hole=draw_hole(self.rng))
@@ -423,12 +423,14 @@ class Match:
         target.effect_times[effect.id] = now
 
     def _remember_hits(self, seat: Seat, applied: tuple[Effect, ...], now: int) -> None:
-        seat.stats.landed(applied)
-        for effect in applied:
-            seat.effect_times.pop(effect.id, None)
-            if effect.kind is not EffectKind.GARBAGE:
-                seat.hits.append((now, effect))
-        seat.hits = [(t, e) for t, e in seat.hits if now - t < self.settings.hit_memory_ms]
+        if applied:  # most locks apply no effect
+            seat.stats.landed(applied)
+            for effect in applied:
+                seat.effect_times.pop(effect.id, None)
+                if effect.kind is not EffectKind.GARBAGE:
+                    seat.hits.append((now, effect))
+        if seat.hits:
+            seat.hits = [(t, e) for t, e in seat.hits if now - t < self.settings.hit_memory_ms]
 
     def _force_overdue_effects(self, now: int) -> list[Outgoing]:
         """Apply effects a client has not taken within the grace period (docs/rules.md)."""
@@ -516,21 +518,23 @@ class Match:
             linger = self.ended_at + settings.linger_ms
             return linger if expiry is None else min(linger, expiry)
         assert self.started_at is not None
-        due = [self.started_at + settings.match_ms,
-               min(seat.last_heard for seat in self.seats) + settings.disconnect_ms]
-        due += [seat.closed_at + settings.closed_grace_ms for seat in self.seats if seat.closed]
+        due = [self.started_at + settings.match_ms]
         spectators = self.spectators_due()
         if spectators is not None:
             due.append(spectators)
         for seat in self.seats:
-            made = [seat.effect_times[e.id] for e in seat.board.incoming
-                    if e.id in seat.effect_times]
-            if made:
-                due.append(min(made) + settings.effect_grace_ms)
+            due.append(seat.last_heard + settings.disconnect_ms)
+            if seat.closed:
+                due.append(seat.closed_at + settings.closed_grace_ms)
+            if seat.board.incoming:
+                made = [seat.effect_times[e.id] for e in seat.board.incoming
+                        if e.id in seat.effect_times]
+                if made:
+                    due.append(min(made) + settings.effect_grace_ms)
             opponent = self.opponent_of(seat)
             if opponent is None:
                 continue
-            if self.opponent_away(seat, now) != seat.told_opponent_away:
+            if opponent.is_away(now, settings) != seat.told_opponent_away:
                 due.append(now)  # a notice to send
             elif not seat.told_opponent_away:
                 due.append(opponent.last_heard + settings.away_ms)  # when it would go away
@@ -617,11 +621,12 @@ class Match:
 
     def time_left(self, now: int) -> int:
         """The match's full length until the start (the countdown), then what is left."""
-        if self.state == MatchState.WAITING or self.started_at is None:
-            return self.settings.match_ms
-        if self.state == MatchState.ENDED:
-            return 0
-        return max(0, min(self.settings.match_ms, self.started_at + self.settings.match_ms - now))
+        state, match_ms = self.state, self.settings.match_ms
+        if state == MatchState.PLAYING and self.started_at is not None:  # the usual case first
+            return max(0, min(match_ms, self.started_at + match_ms - now))
+        if state == MatchState.WAITING or self.started_at is None:
+            return match_ms
+        return 0  # ended
 
     def countdown_ms(self, now: int) -> int:
         """Milliseconds until pieces fall: 0 once they do (and before pairing)."""

@@ -81,7 +81,7 @@ class ServiceCollector(Collector):
         yield GaugeMetricFamily(f"{PREFIX}_addresses", "Source addresses the guard remembers",
                                 value=addresses)
         yield CounterMetricFamily(f"{PREFIX}_queue_dropped",
-                                  "Admitted datagrams dropped with every worker busy",
+                                  "Admitted datagrams dropped unread with the queue full",
                                   value=counters.overflowed)
 
 

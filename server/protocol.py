@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from server.bot_level import BotLevel, is_bot_name, parse_bot
 from server.errors import ProtocolError
-from server.replies import Reply, Shown
+from server.replies import GameFlux, Reply, Shown
 from server.rules.board import Lock
 from server.rules.effects import POWERS, EffectKind
 from server.rules.field import HIDDEN, Field
@@ -42,6 +42,7 @@ __all__ = ["CLIENT_COMMANDS", "MAX_DATAGRAM", "ChallengesQuery", "Connect", "Flu
            "Watch", "decode", "encode", "encode_reply", "error_reply"]
 
 _POWER_NAMES = frozenset(str(power) for power in POWERS)
+_PIECES: Final = {str(piece): piece for piece in Piece}  # a lock's `piece` letter
 _NAME = re.compile(NAME_PATTERN)
 _GAME_NAME = re.compile(GAME_NAME_PATTERN)
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -168,8 +169,9 @@ def decode(data: bytes) -> Message:
 
 def _int(obj: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int:
     value = obj.get(key)
-    # bool is an int subclass; a float like 3.0 is not an integer on this wire either
-    if not isinstance(value, int) or isinstance(value, bool):
+    # bool is an int subclass; a float like 3.0 is not an integer on this wire either (JSON's
+    # integers are exact ints: the common case asks no more)
+    if type(value) is not int and (not isinstance(value, int) or isinstance(value, bool)):
         raise ProtocolError(Reason.BAD_FIELD, f"{where}.{key}: expected an integer")
     if not lo <= value <= hi:
         raise ProtocolError(Reason.BAD_FIELD, f"{where}.{key}: out of range")
@@ -263,18 +265,20 @@ def _parse_lock(obj: Any, where: str) -> Lock:
     if not isinstance(obj, dict):
         raise ProtocolError(Reason.BAD_FIELD, f"{where}: expected an object")
     piece = obj.get("piece")
-    if not isinstance(piece, str) or piece not in Piece.__members__:
+    piece = _PIECES.get(piece) if isinstance(piece, str) else None
+    if piece is None:
         raise ProtocolError(Reason.BAD_FIELD, f"{where}.piece: expected one of IJLOSTZ")
-    return Lock(
-        n=_int(obj, "n", where, 0, 1_000_000),
-        index=_int(obj, "i", where, 0, 1_000_000),
-        piece=Piece(piece),
-        r=_int(obj, "r", where, 0, 3),
-        x=_int(obj, "x", where, -4, 13),
-        y=_int(obj, "y", where, -HIDDEN - 3, 23),
-        last=_parse_last(obj.get("last"), f"{where}.last"),
-        fx=_int(obj, "fx", where, 0, 1_000_000) if "fx" in obj else 0,
-    )
+    # Checked in this order, so the first bad field is the one named; positional arguments
+    # (every name as Lock's own) are the quicker call, once per lock of every request.
+    n = _int(obj, "n", where, 0, 1_000_000)
+    index = _int(obj, "i", where, 0, 1_000_000)
+    r = _int(obj, "r", where, 0, 3)
+    x = _int(obj, "x", where, -4, 13)
+    y = _int(obj, "y", where, -HIDDEN - 3, 23)
+    last = obj.get("last")
+    last = None if last is None else _parse_last(last, f"{where}.last")
+    fx = _int(obj, "fx", where, 0, 1_000_000) if "fx" in obj else 0
+    return Lock(n, index, piece, r, x, y, last, fx)
 
 
 def _parse_flux(obj: Mapping[str, Any]) -> Flux:
@@ -285,7 +289,7 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
         raise ProtocolError(Reason.BAD_FIELD, "game_flux.locks: expected a list")
     if len(raw_locks) > MAX_LOCKS:
         raise ProtocolError(Reason.BAD_FIELD, f"game_flux.locks: at most {MAX_LOCKS}")
-    locks = tuple(_parse_lock(lock, f"game_flux.locks[{k}]") for k, lock in enumerate(raw_locks))
+    locks = tuple([_parse_lock(lock, f"game_flux.locks[{k}]") for k, lock in enumerate(raw_locks)])
     power_used = obj.get("power_used")
     if power_used is not None and (
         not isinstance(power_used, str) or power_used not in _POWER_NAMES
@@ -294,15 +298,11 @@ def _parse_flux(obj: Mapping[str, Any]) -> Flux:
     power_n = None
     if power_used is not None:
         power_n = _optional_int(obj, "power_n", "game_flux", 0, 1_000_000)
-    return Flux(
-        timestamp=_int(obj, "timestamp", "game_flux", 0, MAX_TIMESTAMP),
-        game_name=_game_name(obj, "game_flux"),
-        token=_optional_str(obj, "token", "game_flux", _TOKEN),
-        locks=locks,
-        power_used=None if power_used is None else EffectKind(power_used),
-        power_n=power_n,
-        cookie=_cookie(obj, "game_flux"),
-    )
+    timestamp = _int(obj, "timestamp", "game_flux", 0, MAX_TIMESTAMP)
+    game_name = _game_name(obj, "game_flux")
+    token = _optional_str(obj, "token", "game_flux", _TOKEN)
+    power = None if power_used is None else EffectKind(power_used)
+    return Flux(timestamp, game_name, token, locks, power, power_n, _cookie(obj, "game_flux"))
 
 
 def _parse_leave(obj: Mapping[str, Any]) -> Leave:
@@ -378,6 +378,20 @@ def encode(payload: Any) -> bytes:
     return _ENCODER.encode(payload).encode("utf-8")
 
 
+def encode_str(payload: Any) -> str:
+    """Compact JSON, as a str (a part of a larger document)."""
+    return _ENCODER.encode(payload)
+
+
+_string = json.encoder.encode_basestring  # a JSON string as _ENCODER writes it (not ASCII-only)
+
+
+def _plain_strings(items: Sequence[str]) -> str:
+    """A JSON array of strings that need no escaping, the rules' own alphabets: piece letters,
+    field rows ('.', letters, 'G') and power names."""
+    return '["' + '","'.join(items) + '"]' if items else "[]"
+
+
 # id(field) -> (field, its 20 rows as JSON, its occupied hidden rows as a JSON string or b"")
 _FRAGMENTS: dict[int, tuple[Field, bytes, bytes]] = {}
 _MAX_FRAGMENTS = 8192  # two boards of 4,096 matches; past that it starts afresh
@@ -392,7 +406,8 @@ def _fragments(field: Field) -> tuple[Field, bytes, bytes]:
     if entry is not None and entry[0] is field:
         return entry
     hidden = field.hidden_hex()
-    entry = (field, encode(field.to_rows()), encode(hidden) if hidden else b"")
+    entry = (field, _plain_strings(field.to_rows()).encode(),
+             f'"{hidden}"'.encode() if hidden else b"")
     if len(_FRAGMENTS) >= _MAX_FRAGMENTS:
         _FRAGMENTS.clear()
     _FRAGMENTS[id(field)] = entry
@@ -442,6 +457,54 @@ _SHOWN_ONLY: Final = ("opponent_lines", "opponent_pieces", "garbage_sent", "watc
 _ONCE: Final = frozenset({"power_rejected", "echo"})
 
 
+def _flux_json(reply: GameFlux, timestamp: int, cookie: str | None) -> bytes:
+    """A game_flux reply written member by member, byte for byte what `_joined` writes for its
+    payload: two go out per request, and building the dict for the encoder cost as much as
+    judging the lock. tests/test_service.py holds the two writings equal."""
+    s = reply.state
+    hold = "" if s.hold is None else f',"hold":{_string(s.hold)},"hold_index":{s.hold_index}'
+    away = ""
+    if s.opponent_away:
+        away = ',"opponent_away":true' + (
+            "" if s.opponent_away_ms is None else f',"opponent_away_ms":{s.opponent_away_ms}')
+    tail = ""
+    if s.watchers:
+        tail += f',"watchers":{s.watchers}'
+    if s.countdown_ms:
+        tail += f',"countdown_ms":{s.countdown_ms}'
+    tail += f',"power_used":{"null" if reply.power_used is None else _string(reply.power_used)}'
+    if reply.power_rejected is not None:
+        tail += f',"power_rejected":{encode_str(reply.power_rejected.to_wire())}'
+    if reply.rejected is not None:
+        tail += f',"rejected":{encode_str(reply.rejected.to_wire())}'
+    if reply.echo is not None:
+        tail += f',"echo":{reply.echo}'
+    head = "{" if cookie is None else f'{{"cookie":{_string(cookie)},'
+    text = (
+        f'{head}"timestamp":{timestamp},"command":"game_flux","game_name":'
+        f'{_string(reply.game_name)},"next_block":{_plain_strings(s.next_block)},'
+        f'"time_left":{s.time_left},"user_score":{s.user_score},'
+        f'"opponent_score":{s.opponent_score},'
+        f'"powers_available":{_plain_strings(s.powers_available)},'
+        f'"ack":{s.ack},"piece_index":{s.piece_index}{hold},"combo":{s.combo},'
+        f'"b2b":{"true" if s.b2b else "false"},"lines":{s.lines},'
+        f'"opponent_lines":{s.opponent_lines},"opponent_pieces":{s.opponent_pieces}{away},'
+        f'"fx":{s.fx},"effects":{encode_str(s.effects) if s.effects else "[]"},'
+        f'"power_ack":{s.power_ack},'
+        f'"power_applied":{encode_str(s.power_applied) if s.power_applied else "[]"},'
+        f'"garbage_sent":{s.garbage_sent}{tail}'
+    )
+    user, opponent = _fragments(s.user_field), _fragments(s.opponent_field)
+    parts = [text.encode(), b',"user_blocks":', user[1]]
+    if user[2]:
+        parts += (b',"user_hidden":', user[2])
+    parts += (b',"opponent_blocks":', opponent[1])
+    if opponent[2]:
+        parts += (b',"opponent_hidden":', opponent[2])
+    parts.append(b"}")
+    return b"".join(parts)
+
+
 def encode_reply(reply: Reply, timestamp: int, cookie: str | None = None) -> bytes:
     """One reply as one datagram of at most MAX_DATAGRAM bytes, stamped with `timestamp`.
 
@@ -453,6 +516,10 @@ def encode_reply(reply: Reply, timestamp: int, cookie: str | None = None) -> byt
     is lost); then `power_rejected` and `echo` (_ONCE); last the preview down to the next piece.
     `user_hidden` is never cut: the prediction needs it. ValueError if even that does not fit
     (the service then sends a cookie's `verify` alone; a reply without a cookie always fits)."""
+    if type(reply) is GameFlux:  # the hot path: written directly unless it must be cut
+        data = _flux_json(reply, timestamp, cookie)
+        if len(data) <= MAX_DATAGRAM:
+            return data
     head = {} if cookie is None else {"cookie": cookie}
     payload = {**head, "timestamp": timestamp, "command": reply.COMMAND, **reply.fields()}
     boards = reply.boards()

@@ -78,7 +78,8 @@ class Recorder:
             f',"{_ROT_NAMES[lock.last.direction]}",{lock.last.kick}')
         self._add(f'[{now - self.started},"{LOCK}",{p},{lock.index},"{lock.piece}",{lock.r},'
                   f'{lock.x},{lock.y},{lock.fx},{field_crc(field)}{turn}]')
-        self._landed[p].extend([self.locks[p]] * len(applied))
+        if applied:
+            self._landed[p].extend([self.locks[p]] * len(applied))
         self.locks[p] += 1
 
     def power(self, now: int, p: int, power: EffectKind) -> None:

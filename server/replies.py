@@ -133,9 +133,10 @@ class PowerOutcome:
     rejected: PowerRejected | None = None
 
 
-@dataclass(frozen=True)
-class State:
-    """The fields game_start and game_flux share: one player's view of the match."""
+class State(NamedTuple):
+    """The fields game_start and game_flux share: one player's view of the match. A NamedTuple,
+    not a frozen dataclass: two are built per request, and a frozen dataclass's __init__ sets
+    its 25 fields one object.__setattr__ at a time."""
 
     user_field: Field
     opponent_field: Field
@@ -249,15 +250,16 @@ class GameStart:
         return self.state.boards()
 
 
-@dataclass(frozen=True)
-class GameFlux:
-    COMMAND: ClassVar[str] = "game_flux"
+class GameFlux(NamedTuple):
+    """A NamedTuple like State, for the same reason: two are built per request."""
+
     game_name: str
     state: State
     power_used: str | None = None  # a seed field: always present, null unless used just now
     power_rejected: PowerRejected | None = None
     rejected: Rejected | None = None
     echo: int | None = None  # in a direct answer: the request's timestamp
+    COMMAND = "game_flux"  # not annotated: a NamedTuple makes every annotation a field
 
     def fields(self) -> Payload:
         fields = {"game_name": self.game_name, **self.state.fields(),
@@ -419,6 +421,8 @@ def state(match: MatchView, seat: SeatView, now: int) -> State:
     opponent = match.opponent_of(seat)
     other = opponent.board if opponent else Board()
     preview = match.sequence.preview(board.next_index, match.settings.preview)
+    hold = board.hold
+    away_ms = match.opponent_away_ms(seat, now)  # None exactly when the opponent is not away
     return State(
         user_field=board.field,
         opponent_field=other.field,
@@ -426,23 +430,23 @@ def state(match: MatchView, seat: SeatView, now: int) -> State:
         time_left=match.time_left(now),
         user_score=board.score,
         opponent_score=other.score,
-        powers_available=tuple(str(power) for power in seat.powers),
+        powers_available=tuple(map(str, seat.powers)),
         ack=board.locks_applied,
         piece_index=board.next_index,
-        hold=str(board.hold[1]) if board.hold else None,
-        hold_index=board.hold[0] if board.hold else None,
+        hold=None if hold is None else str(hold[1]),
+        hold_index=None if hold is None else hold[0],
         combo=board.combo,
         b2b=board.b2b,
         lines=board.lines,
         opponent_lines=other.lines,
         opponent_pieces=other.locks_applied,
-        opponent_away=match.opponent_away(seat, now),
+        opponent_away=away_ms is not None,
         fx=board.fx,
-        effects=tuple(effect.to_wire() for effect in board.incoming),
+        effects=tuple(effect.to_wire() for effect in board.incoming) if board.incoming else (),
         power_ack=seat.power_uses,
         power_applied=power_applied(match, seat, now),
         garbage_sent=seat.garbage_sent,
-        opponent_away_ms=match.opponent_away_ms(seat, now),
+        opponent_away_ms=away_ms,
         watchers=match.watchers,
         countdown_ms=match.countdown_ms(now),
     )
@@ -450,6 +454,8 @@ def state(match: MatchView, seat: SeatView, now: int) -> State:
 
 def power_applied(match: MatchView, seat: SeatView, now: int) -> tuple[Payload, ...]:
     """Powers that hit this seat: pending ones, and those applied in the last seconds."""
+    if not seat.hits and not seat.board.incoming:
+        return ()
     recent = [e for t, e in seat.hits if now - t < match.settings.hit_memory_ms]
     pending = [e for e in seat.board.incoming if e.kind is not EffectKind.GARBAGE]
     return tuple({"id": e.id, "power": str(e.kind), "from": e.source} for e in recent + pending)

@@ -95,6 +95,9 @@ class ServerSettings:
     workers: int = WORKERS  # threads serving datagrams from a bounded queue
     thread_per_datagram: bool = False  # socketserver's stock ThreadingMixIn instead (benches)
     queued_datagrams: int = QUEUED_DATAGRAMS
+    # The shell paces the process's garbage collector (server/udp.py _Collector): process-wide,
+    # so for a server that owns its process (the command line's), not for embedders and tests.
+    paced_gc: bool = False
     # The shell's operator endpoints (server/metrics.py): /metrics, /readyz, /livez; None is off.
     metrics_host: str = SERVER_HOST
     metrics_port: int | None = None
@@ -477,6 +480,11 @@ class GameService(SocialRequests):
 
     def _send(self, reply: Reply, address: Address, timestamp: int) -> Datagram | None:
         """One reply, encoded with the address cookie for an unproven address, and budgeted."""
+        with self.guard_lock:
+            proven = self.guard.is_verified(address)
+        if proven:  # the players' case, two a request: no cookie, and a reply that always fits
+            sendable = self._budgeted(address, (encode_reply(reply, timestamp),))
+            return None if sendable is None else (sendable, address)
         return self._cookied(address, reply.COMMAND,
                              lambda cookie: encode_reply(reply, timestamp, cookie))
 
@@ -598,7 +606,7 @@ class GameService(SocialRequests):
             return (f"{counters.received} datagrams in, {counters.sent} out, "
                     f"{counters.errors} refused ({reasons or 'none'}), "
                     f"{guard.rate_limited} over the rate, "
-                    f"{counters.overflowed} dropped with every worker busy "
+                    f"{counters.overflowed} dropped unread with the queue full "
                     f"(and {counters.overflowed_seated} from seats of running matches), "
                     f"{counters.challenged} connects from unproven addresses answered with "
                     "verify alone, "

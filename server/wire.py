@@ -88,9 +88,15 @@ MAX_MATCHES_PER_ADDRESS: Final = 16
 TRUSTED_NETWORKS: Final = "127.0.0.0/8,::1/128"
 # Threads serving the queue behind the UDP socket (0: the reading thread serves each datagram
 # itself, about 15% less CPU on 2 cores but a less steady p99; 2 had the steadiest p99).
-WORKERS: Final = 2
-QUEUED_DATAGRAMS: Final = 256  # datagrams waiting for a worker; beyond that they are dropped
+# Threads serving datagrams besides the reading one; 0: the reading thread serves (fastest on one
+# core: no hand-off between threads, and the GIL lets only one run at a time anyway).
+WORKERS: Final = 0
+QUEUED_DATAGRAMS: Final = 256  # datagrams waiting to be served; beyond that they are dropped
 TICK_SECONDS: Final = 0.05  # how often the timer thread looks for due deadlines
+# A server that owns its process paces the cyclic garbage collector from the timer thread
+# (server/udp.py _Collector): the young generations this often, everything this often.
+GC_YOUNG_SECONDS: Final = 1.0
+GC_FULL_SECONDS: Final = 600.0
 REPLAY_SECONDS: Final = 600.0  # how long an ended match's replay stays fetchable
 REPLAY_MEGABYTES: Final = 64  # all kept replays together; the oldest go first past it
 

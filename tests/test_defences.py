@@ -237,6 +237,47 @@ def test_two_queues_serve_the_seats_first_and_shed_the_ordinary_one():
     assert queues.get() is None
 
 
+def test_without_workers_the_reading_thread_serves_seats_first(monkeypatch):
+    """The default shell (no workers): what process_request queued is served by the reading
+    thread's own loop, the seats' queue first, the overflow shed and counted."""
+    server = GameServer(ServerSettings(host="127.0.0.1", port=0, workers=0, queued_datagrams=2))
+    served: list[bytes] = []
+    monkeypatch.setattr(server, "serve_datagram", lambda data, address: served.append(data))
+    monkeypatch.setattr(server.service, "is_playing", lambda address: address == ALICE)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for data, address in [(b"o1", FAR), (b"o2", FAR), (b"o3", FAR),
+                              (b"p1", ALICE), (b"p2", ALICE)]:
+            server.process_request((data, sock), address)
+        assert served == []  # queued, not served on the spot
+        server._handle_request_noblock()  # as serve_forever calls it when the socket is readable
+        assert served == [b"p1", b"p2", b"o1", b"o2"]
+        assert server.service.counters.overflowed == 1
+    finally:
+        sock.close()
+        server.server_close()
+
+
+def test_without_workers_a_backlog_is_shed_from_the_socket_not_served_late(monkeypatch):
+    """Everything waiting on the socket is read before serving, and what does not fit the queue
+    is dropped unread: the backlog is the queue's bound, never the socket buffer's megabytes."""
+    server = GameServer(ServerSettings(host="127.0.0.1", port=0, workers=0, queued_datagrams=4))
+    served: list[bytes] = []
+    monkeypatch.setattr(server, "serve_datagram", lambda data, address: served.append(data))
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for k in range(10):
+            sender.sendto(b"d%d" % k, server.server_address)
+        server._handle_request_noblock()
+        assert served == [b"d0", b"d1", b"d2", b"d3"]
+        assert server.service.counters.overflowed == 6
+        server._handle_request_noblock()  # nothing was left waiting in the socket
+        assert len(served) == 4
+    finally:
+        sender.close()
+        server.server_close()
+
+
 def test_the_shell_serves_seats_first_when_its_workers_are_busy(monkeypatch):
     """A real GameServer (its socket bound, nothing sent on it): one worker, held busy by the
     first datagram while the reading thread queues the rest, as serve_forever would."""

@@ -3,14 +3,13 @@ asserting on the bytes it hands back (the shell, server/udp.py, is not imported)
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 
 import pytest
 
 from server.guard import in_networks, parse_networks
-from server.protocol import encode_reply, rows_fragment
+from server.protocol import _joined, encode_reply, rows_fragment
 from server.replies import GameFlux, GameStart, PowerRejected, Rejected, State
 from server.rules import RULES_VERSION
 from server.rules.effects import Effect, EffectKind
@@ -190,6 +189,7 @@ def test_a_reply_is_the_json_of_its_fields_and_reuses_each_boards_encoding():
     assert "rejected" not in decoded and "hold" not in decoded and decoded["power_used"] is None
     field = reply.state.user_field
     assert rows_fragment(field) is rows_fragment(field)  # encoded once per field
+    assert rows_fragment(field) == json.dumps(rows, separators=(",", ":")).encode()
 
 
 def _worst_state(user_hidden: int, opponent_hidden: int) -> State:
@@ -257,12 +257,52 @@ def test_the_worst_case_fits_and_keeps_what_the_prediction_needs(kind, cookie):
 
 
 def test_a_reply_that_fits_keeps_the_opponents_hidden_rows():
-    state = dataclasses.replace(_worst_state(user_hidden=1, opponent_hidden=3), effects=(),
-                                power_applied=(), powers_available=())
+    state = _worst_state(user_hidden=1, opponent_hidden=3)._replace(
+        effects=(), power_applied=(), powers_available=())
     data = encode_reply(GameFlux(game_name="g" * 22, state=state), NOW)
     decoded = json.loads(data)
     assert decoded["opponent_hidden"] == "1ff" * 3 and len(decoded["next_block"]) == 14
     assert decoded["opponent_lines"] == 99_999 and len(data) > MAX_DATAGRAM - 100  # near the edge
+
+
+def _generic_json(reply: GameFlux, cookie: str | None) -> bytes:
+    """What encode_reply writes for a reply it has to cut, before any cut: the payload dict
+    through the JSON encoder, then the boards."""
+    head = {} if cookie is None else {"cookie": cookie}
+    payload = {**head, "timestamp": NOW, "command": reply.COMMAND, **reply.fields()}
+    return _joined(payload, reply.boards())
+
+
+_SMALL = _state(effects=0)
+_FLUX_VARIANTS = {
+    "plain": GameFlux(game_name="g" * 22, state=_SMALL),
+    "echo": GameFlux(game_name="g" * 22, state=_SMALL, echo=NOW - 5),
+    "held, away, watched, counting down": GameFlux(game_name="g-_9" * 5, state=_SMALL._replace(
+        hold="T", hold_index=3, opponent_away=True, opponent_away_ms=0, watchers=2,
+        countdown_ms=2999, b2b=True, combo=4, powers_available=("nuke", "gravity"))),
+    "away, no ms yet": GameFlux(game_name="g" * 22, state=_SMALL._replace(opponent_away=True)),
+    "effects and hits": GameFlux(game_name="g" * 22, state=_SMALL._replace(
+        effects=({"id": 1, "kind": "garbage", "lines": 2, "from": "bob"},
+                 {"id": 2, "kind": "nuke", "from": "bob"}),
+        power_applied=({"id": 2, "power": "nuke", "from": "bob"},))),
+    "hidden rows": GameFlux(game_name="g" * 22, state=_SMALL._replace(
+        user_field=_worst_state(2, 1).user_field,
+        opponent_field=_worst_state(2, 1).opponent_field)),
+    "power used": GameFlux(game_name="g" * 22, state=_SMALL, power_used="switch", echo=1),
+    "refused": GameFlux(game_name="g" * 22, state=_SMALL, echo=1,
+                        rejected=Rejected(n=3, i=4, reason="collision"),
+                        power_rejected=PowerRejected(n=1, power="nuke", reason="not_held")),
+    "odd name": GameFlux(game_name='é"\\\n', state=_SMALL),
+}
+
+
+@pytest.mark.parametrize("cookie", [None, "c" * 22])
+@pytest.mark.parametrize("kind", _FLUX_VARIANTS)
+def test_the_direct_game_flux_writer_writes_what_the_encoder_does(kind, cookie):
+    reply = _FLUX_VARIANTS[kind]
+    generic = _generic_json(reply, cookie)
+    assert len(generic) <= MAX_DATAGRAM  # uncut: a reply too large takes the generic path
+    assert encode_reply(reply, NOW, cookie) == generic  # byte for byte: order, spacing, escapes
 
 
 # -- timers ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import signal
@@ -13,7 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from server.udp import ServerSettings, start_server
+from server.udp import ServerSettings, _Collector, start_server
+from server.wire import GC_FULL_SECONDS, GC_YOUNG_SECONDS
 from tests.helpers import CLI, child
 from tests.seed_client import SeedClient, pair
 
@@ -118,9 +120,42 @@ def test_every_shell_mode_plays_a_match(serve, clients, shell):
     assert alice.bot.score_matches(alice.end["score"]["alice"])
 
 
-def test_a_full_queue_drops_unread_and_counts(serve):
-    """No room in the workers' queue (size 0 here): admitted datagrams are dropped, counted."""
-    running = start_server(ServerSettings(host="127.0.0.1", port=0, workers=1,
+def test_the_paced_collector_collects_the_young_each_second_and_all_rarely(monkeypatch):
+    collected: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    collector = _Collector(now=100.0)
+    try:
+        assert not gc.isenabled()  # no collection at an allocation count, mid-request
+        collector.run_due(100.0 + GC_YOUNG_SECONDS / 2)
+        assert collected == []
+        collector.run_due(100.0 + GC_YOUNG_SECONDS)
+        collector.run_due(100.0 + GC_YOUNG_SECONDS * 1.5)
+        assert collected == [1]
+        collector.run_due(100.0 + GC_FULL_SECONDS)
+        assert collected == [1, 2]
+    finally:
+        collector.close()
+    assert gc.isenabled()
+
+
+def test_only_a_server_that_owns_its_process_takes_the_collector():
+    running = start_server(ServerSettings(host="127.0.0.1", port=0, paced_gc=True))
+    try:
+        assert not gc.isenabled()
+    finally:
+        running.stop()
+    assert gc.isenabled()  # given back
+    plain = start_server(ServerSettings(host="127.0.0.1", port=0))  # embedders' and tests'
+    try:
+        assert gc.isenabled()
+    finally:
+        plain.stop()
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_full_queue_drops_unread_and_counts(serve, workers):
+    """No room in the queue (size 0 here): admitted datagrams are dropped, counted."""
+    running = start_server(ServerSettings(host="127.0.0.1", port=0, workers=workers,
                                           queued_datagrams=0))
     client = SeedClient(running.address, "alice")
     try:
@@ -128,7 +163,7 @@ def test_a_full_queue_drops_unread_and_counts(serve):
             client.send({"command": "connect", "self": "alice"})
         assert client.recv(0.5) is None
         assert "3 datagrams in, 0 out" in running.summary()
-        assert "3 dropped with every worker busy" in running.summary()
+        assert "3 dropped unread with the queue full" in running.summary()
     finally:
         client.close()
         running.stop()
@@ -241,8 +276,9 @@ def test_cli_flags_reach_the_server_settings():
         return _server_settings(build_parser().parse_args(["server", *argv]))
 
     default = settings()
-    assert default.match_seed is None and default.workers >= 1
+    assert default.match_seed is None and default.workers == 0  # the reading thread serves
     assert not default.thread_per_datagram
+    assert default.paced_gc  # the command line's server owns its process
     assert [str(n) for n in default.trusted_networks] == ["127.0.0.0/8", "::1/128"]
     chosen = settings("--seed", "7", "--workers", "3", "--thread-per-datagram",
                       "--trusted-networks", "none")

@@ -17,6 +17,8 @@ class PieceSequence:
         self._pieces: list[Piece] = []
 
     def __getitem__(self, index: int) -> Piece:
+        if type(index) is int and 0 <= index < len(self._pieces):  # drawn already: most calls
+            return self._pieces[index]
         if isinstance(index, bool) or not isinstance(index, int):
             raise TypeError(f"sequence index: expected an integer, got {type(index).__name__}")
         if index < 0:

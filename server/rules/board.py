@@ -12,13 +12,12 @@ from server.rules.field import Field
 from server.rules.movement import (
     LastTurn,
     can_spawn,
-    is_resting,
     reach_map,
     reaches_by_drop,
     verify_last,
 )
 from server.rules.pieces import CELLS, Piece, PieceState
-from server.rules.scoring import LockOutcome, detect_spin, score_lock
+from server.rules.scoring import LockOutcome, Spin, detect_spin, score_lock
 
 # _LOWEST[piece][r]: the lowest dy of the piece's cells in rotation state r.
 _LOWEST: Final = {piece: tuple(max(dy for _, dy in cells) for cells in CELLS[piece])
@@ -78,28 +77,27 @@ def place_piece(
 
     Raises IllegalLock (collision, floating, unreachable) before computing anything else.
     """
-    if not field.fits(state):
-        raise IllegalLock("collision", f"{state.piece} r={state.r} at ({state.x}, {state.y})")
-    if not is_resting(field, state):
-        raise IllegalLock("floating", f"{state.piece} at ({state.x}, {state.y}) can move down")
+    piece, r, x, y = state.piece, state.r, state.x, state.y
+    if not field.fits_at(piece, r, x, y):
+        raise IllegalLock("collision", f"{piece} r={r} at ({x}, {y})")
+    if field.fits_at(piece, r, x, y + 1):  # it fits, so it rests unless it fits one row down
+        raise IllegalLock("floating", f"{piece} at ({x}, {y}) can move down")
     # The expensive check goes last, and only when the cheap proof (a plain drop) fails or a
     # spin claim needs the whole map.
-    wants_spin = last is not None and state.piece is Piece.T
+    wants_spin = last is not None and piece is Piece.T
     reach = None
     if wants_spin or not reaches_by_drop(field, state):
-        reach = reach_map(field, state.piece)
+        reach = reach_map(field, piece)
         if state not in reach:
-            raise IllegalLock(
-                "unreachable", f"{state.piece} r={state.r} at ({state.x}, {state.y})"
-            )
+            raise IllegalLock("unreachable", f"{piece} r={r} at ({x}, {y})")
     # An unverifiable claim is ignored, never an error (docs/rules.md "Spins").
     honoured = last is not None and wants_spin and reach is not None and verify_last(
         field, state, last, reach)
-    spin = detect_spin(field, state, last if honoured else None)
+    spin = detect_spin(field, state, last) if honoured else Spin.NONE
     placed, cleared = field.place(state)
     outcome = score_lock(cleared, spin, combo, b2b, lines, placed.is_empty())
     # docs/rules.md "Top-out": a lock out is every cell above the visible field, before clears.
-    return Placement(placed, outcome, state.y + _LOWEST[state.piece][state.r] < 0)
+    return Placement(placed, outcome, y + _LOWEST[piece][r] < 0)
 
 
 @dataclass
@@ -158,6 +156,8 @@ class Board:
     def _with_effects(
         self, through: int, sequence: PieceSequence
     ) -> tuple[Field, tuple[Effect, ...], TopOut | None]:
+        if not self.incoming:  # most locks: nothing waits
+            return self.field, (), None
         field, applied = self.field, []
         for effect in self.incoming:
             if effect.id > through:
@@ -192,10 +192,9 @@ class Board:
         if lock.fx > self.last_effect_id:
             raise IllegalLock("unknown_effect", f"fx {lock.fx}, newest {self.last_effect_id}")
         next_index, held_index, held = self._deduce_hold(lock)
-        if sequence[lock.index] is not lock.piece:
-            raise IllegalLock(
-                "wrong_piece", f"piece {lock.index} is {sequence[lock.index]}, not {lock.piece}"
-            )
+        piece = sequence[lock.index]
+        if piece is not lock.piece:
+            raise IllegalLock("wrong_piece", f"piece {lock.index} is {piece}, not {lock.piece}")
         # docs/rules.md "Effects and when they apply": the effects the client applied first.
         field, applied, top_out = self._with_effects(lock.fx, sequence)
         if top_out:  # they were due; the lock is moot
@@ -205,7 +204,8 @@ class Board:
         placement = place_piece(field, lock.state, lock.last, self.combo, self.b2b, self.lines)
         # Every check passed: only now does the board change.
         outcome = placement.outcome
-        self._commit_effects(field, applied, None)
+        if applied:  # the effects before it
+            self._commit_effects(field, applied, None)
         self.incoming, sent = cancel_garbage(self.incoming, outcome.attack)
         self.field = placement.field
         self.next_index = next_index

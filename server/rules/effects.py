@@ -169,6 +169,8 @@ def cancel_garbage(pending: Sequence[Effect], attack: int) -> tuple[tuple[Effect
 
     An effect cancelled to 0 lines stays in the list so the ids after it keep their places.
     """
+    if attack <= 0 or not pending:  # most locks: nothing to spend, or nothing to spend it on
+        return tuple(pending), attack
     after = []
     for effect in pending:
         if attack > 0 and effect.kind is EffectKind.GARBAGE and effect.lines > 0:

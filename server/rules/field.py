@@ -52,18 +52,18 @@ PIECE_MASKS: Final = MappingProxyType(
 )
 
 
-def _row_runs(cells: Iterable[Cell]) -> tuple[tuple[int, int, int], ...]:
-    # The cells as (dy, first dx, count) runs of neighbours in a row, for writing letters.
+def _row_runs(piece: Piece, cells: Iterable[Cell]) -> tuple[tuple[int, int, str], ...]:
+    # The cells as (dy, first dx, letters) runs of neighbours in a row, ready to write.
     runs: list[list[int]] = []
     for dx, dy in sorted(cells, key=lambda cell: (cell[1], cell[0])):
         if runs and runs[-1][0] == dy and runs[-1][1] + runs[-1][2] == dx:
             runs[-1][2] += 1
         else:
             runs.append([dy, dx, 1])
-    return tuple((dy, dx, count) for dy, dx, count in runs)
+    return tuple((dy, dx, piece.value * count) for dy, dx, count in runs)
 
 
-_RUNS: Final = {piece: tuple(_row_runs(cells) for cells in CELLS[piece]) for piece in Piece}
+_RUNS: Final = {piece: tuple(_row_runs(piece, cells) for cells in CELLS[piece]) for piece in Piece}
 
 
 class Field:
@@ -125,14 +125,14 @@ class Field:
     def place(self, state: PieceState) -> tuple["Field", int]:
         """Write the piece into its cells, then remove full rows; returns (field, lines cleared)."""
         piece, r, x, y = state.piece, state.r, state.x, state.y
-        if not self.fits_at(piece, r, x, y):
+        mask = PIECE_MASKS[piece][r]
+        if self.blocked(x, y, mask):
             raise ValueError(f"{state} does not fit in the field")
         rows = list(self._rows)
-        for dy, dx, count in _RUNS[piece][r]:
+        for dy, dx, letters in _RUNS[piece][r]:
             row, start = rows[y + dy + HIDDEN], x + dx
-            rows[y + dy + HIDDEN] = row[:start] + piece.value * count + row[start + count :]
-        bits = self._bits | PIECE_MASKS[piece][r] << (y + Y_BIAS) * STRIDE + x + X_BIAS
-        return _settle(rows, bits)
+            rows[y + dy + HIDDEN] = row[:start] + letters + row[start + len(letters) :]
+        return _settle(rows, self._bits | mask << (y + Y_BIAS) * STRIDE + x + X_BIAS)
 
     def hidden_occupied(self) -> bool:
         """Any block in the hidden rows (allowed: docs/rules.md "Top-out")."""

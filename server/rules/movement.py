@@ -21,6 +21,7 @@ from server.rules.pieces import (
     SPAWN_X,
     SPAWN_Y,
     TURNS,
+    Cell,
     Piece,
     PieceState,
 )
@@ -28,6 +29,8 @@ from server.rules.pieces import (
 # The positions a box can take (x = -3..9, y = -8..19): bits 0..12 of each of the first rows.
 _POSITIONS: Final = sum(((1 << X_BIAS + WIDTH) - 1) << row * STRIDE
                         for row in range(Y_BIAS + HEIGHT))
+# One position bit per row from a position down past the floor: a column of a fit mask.
+_COLUMN: Final = sum(1 << row * STRIDE for row in range(Y_BIAS + HEIGHT + 1))
 _TURNS: Final = {0: (), 1: (1,), 2: (1, 1), 3: (-1,)}  # from the spawn rotation to r
 
 
@@ -198,18 +201,17 @@ def reaches_by_drop(field: Field, state: PieceState) -> bool:
         if kicked is None:
             return False
         r, x, y, _test = kicked
-    # The piece fits from here on, so a step sideways moves its cells by one bit and a cell
-    # next to the field meets a wall bit of the same row: masks alone decide the slide and fall.
-    bits, mask = field.collision_bits(), PIECE_MASKS[piece][r] << _position(x, y)
-    while x < state.x:
-        if (mask := mask << 1) & bits:
-            return False
-        x += 1
-    while x > state.x:
-        if (mask := mask >> 1) & bits:
-            return False
-        x -= 1
-    return _fall(bits, mask, y) == state.y
+    if not (-X_BIAS <= state.x < WIDTH and y <= state.y < HEIGHT):
+        return False
+    # One fit mask decides the rest at once: every position from x to state.x at this height
+    # fits, and in column state.x the first one that does not is the row below state.y.
+    fit = _fit_mask(field.collision_bits(), CELLS[piece][r])
+    left, right = min(x, state.x), max(x, state.x)
+    slide = (1 << right - left + 1) - 1
+    if fit >> _position(left, y) & slide != slide:
+        return False
+    stops = ~fit >> _position(state.x, y) & _COLUMN  # the floor's rows have no fit bits
+    return stops & -stops == 1 << (state.y - y + 1) * STRIDE
 
 
 def claim_for(field: Field, state: PieceState, reach: Container[PieceState]) -> LastTurn | None:
@@ -246,16 +248,18 @@ def verify_last(
 
 
 def _fit_masks(field: Field, piece: Piece) -> list[int]:
-    # fit[r] has the bit of (x, y) set when the piece fits there in rotation r: a position is
-    # blocked when any of its cells' bits is, so shift the board under each cell and OR.
+    # fit[r]: where the piece fits in rotation r.
     bits = field.collision_bits()
-    masks = []
-    for cells in CELLS[piece]:
-        blocked = 0
-        for dx, dy in cells:
-            blocked |= bits >> dy * STRIDE + dx
-        masks.append(~blocked & _POSITIONS)
-    return masks
+    return [_fit_mask(bits, cells) for cells in CELLS[piece]]
+
+
+def _fit_mask(bits: int, cells: tuple[Cell, ...]) -> int:
+    # The bit of (x, y) set when a piece of these box cells fits there: a position is blocked
+    # when any of its cells' bits is, so shift the board under each cell and OR.
+    blocked = 0
+    for dx, dy in cells:
+        blocked |= bits >> dy * STRIDE + dx
+    return ~blocked & _POSITIONS
 
 
 def _spread(start: int, free: int) -> int:

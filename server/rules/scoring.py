@@ -1,6 +1,7 @@
 """Spins, score and attack of one lock (docs/rules.md "Spins", "Scoring", "Attack")."""
 
 import enum
+import functools
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
@@ -94,7 +95,8 @@ def score_lock(
     perfect_clear: bool,
 ) -> LockOutcome:
     """Score and attack of a lock clearing ``lines`` with ``spin`` (as detect_spin found it)."""
-    if (spin, lines) not in SCORE_TABLE:
+    base = SCORE_TABLE.get((spin, lines))
+    if base is None:
         raise ValueError(f"no score for {lines} lines with spin {spin!s}")
     if perfect_clear and lines == 0:
         raise ValueError("a perfect clear clears at least one line")
@@ -102,11 +104,10 @@ def score_lock(
         raise ValueError(f"bad counters: combo {combo_before}, lines {lines_before}")
     level = level_for(lines_before)
     if lines == 0:
-        return LockOutcome(0, spin, SCORE_TABLE[(spin, 0)] * level, 0, -1, b2b_before, False)
+        return _no_clear(spin, base * level, b2b_before)
     difficult = lines == 4 or spin is not Spin.NONE
     back_to_back = difficult and b2b_before
     combo = combo_before + 1
-    base = SCORE_TABLE[(spin, lines)]
     if back_to_back:
         base = base * 3 // 2
     score = base * level
@@ -119,3 +120,9 @@ def score_lock(
         score += PERFECT_CLEAR_SCORE[lines] * level
         attack += PERFECT_CLEAR_ATTACK
     return LockOutcome(lines, spin, score, attack, combo, difficult, perfect_clear)
+
+
+@functools.cache
+def _no_clear(spin: Spin, score: int, b2b_before: bool) -> LockOutcome:
+    # Most locks clear nothing, and those few dozen outcomes are values: build each once.
+    return LockOutcome(0, spin, score, 0, -1, b2b_before, False)

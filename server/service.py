@@ -95,8 +95,8 @@ class ServerSettings:
     workers: int = WORKERS  # threads serving datagrams from a bounded queue
     thread_per_datagram: bool = False  # socketserver's stock ThreadingMixIn instead (benches)
     queued_datagrams: int = QUEUED_DATAGRAMS
-    # The shell paces the process's garbage collector (server/udp.py _Collector): process-wide,
-    # so for a server that owns its process (the command line's), not for embedders and tests.
+    # The shell runs the garbage collector's full collection from its timer (server/udp.py
+    # _Collector): process-wide, so for a server that owns its process (the command line's).
     paced_gc: bool = False
     # The shell's operator endpoints (server/metrics.py): /metrics, /readyz, /livez; None is off.
     metrics_host: str = SERVER_HOST

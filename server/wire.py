@@ -93,9 +93,8 @@ TRUSTED_NETWORKS: Final = "127.0.0.0/8,::1/128"
 WORKERS: Final = 0
 QUEUED_DATAGRAMS: Final = 256  # datagrams waiting to be served; beyond that they are dropped
 TICK_SECONDS: Final = 0.05  # how often the timer thread looks for due deadlines
-# A server that owns its process paces the cyclic garbage collector from the timer thread
-# (server/udp.py _Collector): the young generations this often, everything this often.
-GC_YOUNG_SECONDS: Final = 1.0
+# A server that owns its process runs the garbage collector's full collection from the timer
+# thread this often, never mid-request (server/udp.py _Collector).
 GC_FULL_SECONDS: Final = 600.0
 REPLAY_SECONDS: Final = 600.0  # how long an ended match's replay stays fetchable
 REPLAY_MEGABYTES: Final = 64  # all kept replays together; the oldest go first past it

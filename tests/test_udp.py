@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from server.udp import ServerSettings, _Collector, start_server
-from server.wire import GC_FULL_SECONDS, GC_YOUNG_SECONDS
+from server.wire import GC_FULL_SECONDS
 from tests.helpers import CLI, child
 from tests.seed_client import SeedClient, pair
 
@@ -120,34 +120,35 @@ def test_every_shell_mode_plays_a_match(serve, clients, shell):
     assert alice.bot.score_matches(alice.end["score"]["alice"])
 
 
-def test_the_paced_collector_collects_the_young_each_second_and_all_rarely(monkeypatch):
+def test_the_full_collection_runs_only_from_the_timer_and_rarely(monkeypatch):
     collected: list[int] = []
     monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    before = gc.get_threshold()
     collector = _Collector(now=100.0)
     try:
-        assert not gc.isenabled()  # no collection at an allocation count, mid-request
-        collector.run_due(100.0 + GC_YOUNG_SECONDS / 2)
+        young, middle, full = gc.get_threshold()
+        assert (young, middle) == before[:2] and full > 10**9  # never at an allocation count
+        collector.run_due(100.0 + GC_FULL_SECONDS / 2)
         assert collected == []
-        collector.run_due(100.0 + GC_YOUNG_SECONDS)
-        collector.run_due(100.0 + GC_YOUNG_SECONDS * 1.5)
-        assert collected == [1]
         collector.run_due(100.0 + GC_FULL_SECONDS)
-        assert collected == [1, 2]
+        collector.run_due(100.0 + GC_FULL_SECONDS * 1.5)
+        assert collected == [2]
     finally:
         collector.close()
-    assert gc.isenabled()
+    assert gc.get_threshold() == before
 
 
 def test_only_a_server_that_owns_its_process_takes_the_collector():
+    before = gc.get_threshold()
     running = start_server(ServerSettings(host="127.0.0.1", port=0, paced_gc=True))
     try:
-        assert not gc.isenabled()
+        assert gc.get_threshold()[2] > 10**9
     finally:
         running.stop()
-    assert gc.isenabled()  # given back
+    assert gc.get_threshold() == before  # given back
     plain = start_server(ServerSettings(host="127.0.0.1", port=0))  # embedders' and tests'
     try:
-        assert gc.isenabled()
+        assert gc.get_threshold() == before
     finally:
         plain.stop()
 

@@ -123,18 +123,12 @@ def majority_clean(results: list[StepResult]) -> bool:
     return sum(result.clean for result in results) * 2 > len(results)
 
 
-def climb(target: Target, ladder_steps: list[int], load: Load, script: LockScript,
-          repeats: int, report: Callable[[str], None]) -> Ladder:
-    """Step N up until the first unclean step (repeated: a majority decides)."""
-    return climb_together([target], ladder_steps, load, script, repeats, report)[0]
-
-
 def climb_together(targets: list[Target], ladder_steps: list[int], load: Load,
                    script: LockScript, repeats: int,
                    report: Callable[[str], None]) -> list[Ladder]:
-    """`climb` for several targets at once: each step is run for one target after the other,
-    seconds apart, so a change in the machine's load between ladders cannot pass for a
-    difference between the targets. Each target stops at its own first unclean step."""
+    """Step N up for each target until its own first unclean step (repeated: a majority
+    decides). Each step is run for one target after the other, seconds apart, so a change in
+    the machine's load between ladders cannot pass for a difference between the targets."""
     ladders = [Ladder(target) for target in targets]
     climbing = list(ladders)
     for matches in ladder_steps:

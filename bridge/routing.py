@@ -113,9 +113,11 @@ class DirectoryRoute:
                            "node; new ones go to the nodes last known", exc)
 
     async def target(self, frame: ClientFrame, current: Address | None) -> Address | None:
-        if frame.command != CONNECT:
-            return current or self._least_loaded()
         message = frame.message
+        # A connect asks for its match's (or its pair's) node; so does anything else that names
+        # a match (a link page's probe, a watch), else another node answers "unknown".
+        if frame.command != CONNECT and not isinstance(message.get("game_name"), str):
+            return current or self._least_loaded()
         try:
             node = await self._owner(message)
         except (RedisError, OSError) as exc:
@@ -123,7 +125,7 @@ class DirectoryRoute:
             return current or self._least_loaded()
         if node is not None:
             return parse_address(node.address)
-        return self._least_loaded()
+        return self._least_loaded() if frame.command == CONNECT else current or self._least_loaded()
 
     async def _owner(self, message: dict[str, object]) -> Node | None:
         """The live node that holds the match this connect names, or meets its pair."""

@@ -81,6 +81,23 @@ def test_an_invite_link_through_another_bridge_reaches_the_node_that_owns_the_ma
     bob.close()
 
 
+def test_a_link_page_asking_another_bridge_about_the_match_hears_from_its_owner(
+    cluster: Cluster,
+) -> None:
+    """A link page's first frame is a probe: it goes to the node that holds the match, not to
+    the least-loaded one (which would answer "unknown")."""
+    alice = Browser(cluster.bridges[0])
+    alice.send({"command": "connect", "self": "alice", "opponent": None})
+    game_name = alice.receive("waiting")["game_name"]
+    for _ in range(4):  # each a fresh page, so each asks the route afresh
+        page = Browser(cluster.bridges[1])
+        page.send({"command": "probe", "game_name": game_name})
+        info = page.receive("match_info")
+        assert (info["game_name"], info["state"]) == (game_name, "waiting")
+        page.close()
+    alice.close()
+
+
 def test_a_challenge_by_name_sent_to_two_nodes_meets_on_one(cluster: Cluster) -> None:
     alice, bob = UdpClient(), UdpClient()
     waiting = alice.ask(cluster.address("a"),

@@ -172,19 +172,27 @@ describe('the edges in the browser', { timeout: 180000 }, () => {
     await Promise.all([inMatch(ivy), inMatch(jack)]);
     const start = Date.now();
     const figure = async () => Number((/ · (\d+) ms$/.exec(await text(ivy, '#conn-text')) ?? [])[1]);
-    // The page's own send → reply timing: the median of its replies so far, but for the first
-    // (the one sent with the match's start, which waits behind the page's start work).
-    const own = () => ivy.evaluate(() => {
-      const ms = window.rtt.samples.slice(1).map((s) => s.ms).sort((a, b) => a - b);
-      return ms.length === 0 ? null : (ms[(ms.length - 1) >> 1] + ms[ms.length >> 1]) / 2;
-    });
     await until(async () => Number.isFinite(await figure()), 2000);
-    const [shown, mine] = [await figure(), await own()];
     assert.ok(Date.now() - start <= 2000 + 200, 'a figure within 2 s of the start');
-    assert.ok(Math.abs(shown - mine) <= 10, `shown ${shown} ms, the page's own ${mine} ms`);
+    // The figure and the page's own timing, read in one turn of the page. The HUD redraws every
+    // 50 ms, so a reply landing just before the read may not be in the figure yet: agreement is
+    // asked for within 2 s, and a figure that is not the page's own never agrees. The page's
+    // own: the median of its replies so far, but for the first (sent with the match's start, it
+    // waits behind the page's start work).
+    const both = () => ivy.evaluate(() => {
+      const shown = Number((/ · (\d+) ms$/.exec(document.getElementById('conn-text')
+        .textContent) ?? [])[1]);
+      const ms = window.rtt.samples.slice(1).map((s) => s.ms).sort((a, b) => a - b);
+      const mine = ms.length === 0 ? null : (ms[(ms.length - 1) >> 1] + ms[ms.length >> 1]) / 2;
+      return [shown, mine];
+    });
+    const agrees = async () => {
+      const [shown, mine] = await both();
+      return Math.abs(shown - mine) <= 10;
+    };
+    await until(agrees, 2000);
     // and it keeps telling the truth as replies come, one a second
     await until(() => ivy.evaluate(() => window.rtt.samples.length >= 6), 8000);
-    const [later, mineLater] = [await figure(), await own()];
-    assert.ok(Math.abs(later - mineLater) <= 10, `shown ${later} ms, own ${mineLater} ms`);
+    await until(agrees, 2000);
   });
 });

@@ -45,8 +45,9 @@ __all__ = ["GameServer", "RunningServer", "ServerSettings", "start_server"]
 log = logging.getLogger(__name__)
 
 Request = tuple[bytes, socket.socket]  # socketserver's UDP request: the datagram and the socket
-# Datagrams read per wake-up of the serving thread: socketserver's one select per datagram
-# costs more than the rate check itself, and a flood is shed only as fast as it is read.
+# Datagrams read per wake-up of the serving thread (with workers), and served per round between
+# reads (without): socketserver's one select per datagram costs more than the rate check itself,
+# and a flood is shed only as fast as it is read.
 READ_BATCH = 64
 # Without workers, the serving thread reads everything waiting before it serves again (bounded,
 # so a flood faster than reading cannot keep it from serving): a backlog left in the socket
@@ -83,9 +84,10 @@ class _Handler(socketserver.BaseRequestHandler):
 class _Queues:
     """Two bounded FIFO queues, the seats' one served first, behind one C-level wake-up queue.
 
-    Only the serving thread puts; every put appends one item and then one wake-up, so a worker
-    that took a wake-up always finds an item in one of the two deques (deque appends and pops
-    are atomic). No Python-level lock or condition on the hot path."""
+    Only the serving thread puts (and, without workers, takes); with workers every put appends
+    one item and then one wake-up, so a worker that took a wake-up always finds an item in one
+    of the two deques (deque appends and pops are atomic). No Python-level lock or condition on
+    the hot path."""
 
     def __init__(self, bound: int) -> None:
         self.bound = bound
@@ -144,6 +146,9 @@ class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
         self.metrics = None if settings.metrics_port is None else ServerMetrics(self.service)
         self._queues = _Queues(settings.queued_datagrams)
         self._workers: list[threading.Thread] = []
+        # Set by shutdown(): the reading thread's own serving loop returns to serve_forever,
+        # which stops. Without it a steady flood (never an empty read) would keep it serving.
+        self._shutting_down = False
         super().__init__((settings.host, settings.port), _Handler)
         try:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
@@ -171,13 +176,14 @@ class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
 
         Without workers (the default) this thread serves too: it reads what is waiting into the
         bounded queues, serves a batch from them, and reads again, until both the socket and the
-        queues are empty. No hand-off to another thread (that cost 40 µs a request), and over
-        capacity the backlog is the queues' bound, not the 4 MiB socket buffer: what does not
-        fit is shed unread, so an answer never comes after the client has given up on it."""
+        queues are empty (or shutdown() asks it to stop). No hand-off to another thread (that
+        cost 40 µs a request), and over capacity the backlog is the queues' bound, not the 4 MiB
+        socket buffer: what does not fit is shed unread, so an answer never comes after the
+        client has given up on it."""
         if self._workers or self.settings.thread_per_datagram:
             self._read_batch(READ_BATCH)
             return
-        while True:
+        while not self._shutting_down:
             read = self._read_batch(DRAIN_BATCH)  # all that waits: the queues shed the excess
             for _ in range(READ_BATCH):
                 item = self._queues.take()
@@ -218,6 +224,10 @@ class GameServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
             playing = self.service.is_playing(client_address)
             if not self._queues.put((request, client_address), playing, wake=bool(self._workers)):
                 self.service.overflowed(playing)  # late answers are worth less than none
+
+    def shutdown(self) -> None:
+        self._shutting_down = True
+        super().shutdown()
 
     def _work(self) -> None:
         while (item := self._queues.get()) is not None:
@@ -298,7 +308,7 @@ class RunningServer:
         # Set on SIGTERM while matches finish: readiness answers 503 so new players go elsewhere.
         self.draining = False
         self._stopping = threading.Event()
-        self._collector = _Collector(time.monotonic()) if settings.paced_gc else None
+        self._collector: _Collector | None = None  # taken last: a failed start leaves gc alone
         self._threads = [
             threading.Thread(target=self.server.serve_forever, name="udp-serve", daemon=True),
             threading.Thread(target=self._tick_loop, name="udp-tick", daemon=True),
@@ -316,6 +326,8 @@ class RunningServer:
             except OSError:
                 self.stop()
                 raise
+        if settings.paced_gc:  # started: from here on stop() gives the collector back
+            self._collector = _Collector(time.monotonic())
 
     @property
     def metrics_address(self) -> tuple[str, int] | None:
@@ -372,12 +384,14 @@ class RunningServer:
             self.server.directory.stop()
         if self.operator is not None:
             self.operator.close()
-        self.server.shutdown()
-        self.server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        if self._collector is not None:
-            self._collector.close()
+        try:
+            self.server.shutdown()
+            self.server.server_close()
+            for thread in self._threads:
+                thread.join(timeout=5)
+        finally:
+            if self._collector is not None:
+                self._collector.close()
         log.info("stopped: %s", self.summary())
 
     def summary(self) -> str:

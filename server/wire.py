@@ -86,8 +86,6 @@ MAX_WAITING_PER_ADDRESS: Final = 4
 MAX_MATCHES_PER_ADDRESS: Final = 16
 # Source networks that count as proven: nobody off this host can send from loopback.
 TRUSTED_NETWORKS: Final = "127.0.0.0/8,::1/128"
-# Threads serving the queue behind the UDP socket (0: the reading thread serves each datagram
-# itself, about 15% less CPU on 2 cores but a less steady p99; 2 had the steadiest p99).
 # Threads serving datagrams besides the reading one; 0: the reading thread serves (fastest on one
 # core: no hand-off between threads, and the GIL lets only one run at a time anyway).
 WORKERS: Final = 0

@@ -278,6 +278,45 @@ def test_without_workers_a_backlog_is_shed_from_the_socket_not_served_late(monke
         server.server_close()
 
 
+def test_without_workers_a_flood_that_never_pauses_does_not_keep_the_server_from_stopping(
+        monkeypatch):
+    """The reading thread's serving loop ends at an empty read, which a steady flood never gives:
+    shutdown() must still stop it. The flood is simulated (a datagram "read" each round, up to
+    `flood` rounds after shutdown was asked); one real datagram makes the socket readable."""
+    flood = 200_000
+    server = GameServer(ServerSettings(host="127.0.0.1", port=0, workers=0))
+    started, asked = threading.Event(), threading.Event()
+    after = 0
+
+    def read_batch(limit: int) -> int:
+        nonlocal after
+        started.set()
+        if asked.is_set():
+            after += 1
+            if after > flood:
+                return 0  # the flood ends: the loop would stop by itself now
+        server.process_request((b"junk", server.socket), FAR)
+        return 1
+
+    monkeypatch.setattr(server, "_read_batch", read_batch)
+    monkeypatch.setattr(server, "serve_datagram", lambda data, address: None)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        serving.start()
+        sender.sendto(b"wake", server.server_address)
+        assert started.wait(5)
+        asked.set()
+        server.shutdown()  # returns once serve_forever has stopped
+        assert after < flood  # stopped mid-flood, not when the flood ended
+    finally:
+        asked.set()
+        after = flood  # a failed assertion still ends the simulated flood
+        sender.close()
+        serving.join(timeout=5)
+        server.server_close()
+
+
 def test_the_shell_serves_seats_first_when_its_workers_are_busy(monkeypatch):
     """A real GameServer (its socket bound, nothing sent on it): one worker, held busy by the
     first datagram while the reading thread queues the rest, as serve_forever would."""

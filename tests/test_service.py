@@ -78,6 +78,23 @@ def test_a_bare_connect_from_a_trusted_network_is_answered_at_once():
     assert all("cookie" not in reply for reply, _ in started)
 
 
+def test_a_reply_that_cannot_be_encoded_does_not_take_the_others_with_it(monkeypatch):
+    """A proven address's reply that raises ValueError (it cannot be cut to fit) is dropped and
+    logged, as an unproven one's is; the request's other replies still go out."""
+
+    def encode(reply, timestamp, cookie=None):
+        if getattr(reply, "self_name", None) == "alice":
+            raise ValueError("cannot be cut")
+        return encode_reply(reply, timestamp, cookie)
+
+    svc = service()
+    send(svc, HOME, connect("alice", "bob"))
+    monkeypatch.setattr("server.service.encode_reply", encode)
+    started = send(svc, HOME_TOO, connect("bob", "alice"))  # both proven: loopback
+    assert to(started, HOME) == []
+    assert [r["command"] for r in to(started, HOME_TOO)] == ["game_start"]
+
+
 def test_trusting_no_network_keeps_the_handshake_for_loopback():
     svc = service(trusted_networks=())
     (verify,) = to(send(svc, HOME, connect("alice", "bob")), HOME)

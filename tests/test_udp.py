@@ -153,6 +153,17 @@ def test_only_a_server_that_owns_its_process_takes_the_collector():
         plain.stop()
 
 
+def test_a_server_that_fails_to_start_leaves_the_collector_alone():
+    before = gc.get_threshold()
+    with socket.socket() as taken:  # the operator's endpoints cannot bind: the start fails
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            start_server(ServerSettings(host="127.0.0.1", port=0, paced_gc=True,
+                                        metrics_port=taken.getsockname()[1]))
+    assert gc.get_threshold() == before
+
+
 @pytest.mark.parametrize("workers", [0, 1])
 def test_a_full_queue_drops_unread_and_counts(serve, workers):
     """No room in the queue (size 0 here): admitted datagrams are dropped, counted."""

@@ -44,7 +44,7 @@ class Plan:
 
 FULL = Plan(Load(0, warmup=1.0, window=8.0, drain=0.5),
             (125, 250, 500, 750, 1000, 1250, 1500, 1750, 2000, 3000, 4000),
-            (50, 125, 250, 500, 750, 1000, 1500), repeats=3)
+            (50, 125, 250, 500, 750, 1000, 1500, 2000, 2500), repeats=3)
 ATTACK_REQUESTS = {False: 500, True: 100}  # per player of the pair: full, short
 SHORT = Plan(Load(0, warmup=0.5, window=1.5, drain=0.3), (250, 1000, 2000), (50, 200), repeats=1)
 ATTACK_REQUESTS = {False: 500, True: 100}  # per player of the pair: full, short
@@ -75,7 +75,7 @@ def bridge_targets(seed: int) -> list[Target]:
     return [
         Target("block-attack bridge + server",
                lambda: processes.bridge(processes.game_server(seed).start()).start(),
-               Mode.GAME, websocket=True),
+               Mode.GAME, websocket=True, split_cpu=True),
         Target("aiohttp WebSocket echo", lambda: processes.echo_server("ws").start(),
                Mode.ECHO, websocket=True),
     ]
@@ -117,7 +117,7 @@ def capacity_section(plan: Plan, seed: int, script, bare: tuple[float, float]) -
     return ours
 
 
-def bridge_section(plan: Plan, seed: int, script) -> None:
+def bridge_section(plan: Plan, seed: int, script, alone: Ladder | None) -> None:
     say("\n== Bridge capacity: WebSocket clients, same generator ==")
     targets = bridge_targets(seed)
     ladders = climb_together(targets, list(plan.bridge_steps), plan.load, script,
@@ -129,6 +129,7 @@ def bridge_section(plan: Plan, seed: int, script) -> None:
     say(f"  ratio bridge / aiohttp echo: {ratio(bridged.capacity, echo.capacity)}   [bar >= 0.80]")
     if not bridged.capacity:
         return
+    _one_core_bound(bridged, echo, alone)
     half = max(1, bridged.capacity // 2)
     direct = Target("block-attack server", lambda: processes.game_server(seed).start(),
                     Mode.GAME)
@@ -138,6 +139,22 @@ def bridge_section(plan: Plan, seed: int, script) -> None:
         f"{ms(median_of(hop, 'p50') - median_of(udp, 'p50'))}, p99 "
         f"{ms(median_of(hop, 'p99') - median_of(udp, 'p99'))} to a round trip   "
         "[bar p50 <= 0.50 ms]")
+
+
+def _one_core_bound(bridged: Ladder, echo: Ladder, alone: Ladder | None) -> None:
+    """Where the bridge's CPU goes, and why one shared core bounds the ratio: the bridge and the
+    server each spend CPU on every request, where the echo is one process doing one read and
+    one write (docs/performance.md "The bridge")."""
+    at = bridged.at_capacity
+    bridge_us = median_of(at, "bridge_cpu_per_request")
+    server_us = median_of(at, "server_only_cpu_per_request")
+    echo_us = median_of(echo.at_capacity, "cpu_per_request") if echo.capacity else math.nan
+    say(f"  CPU per request at N={bridged.capacity}: bridge {us(bridge_us)}, server "
+        f"{us(server_us)}; the echo at N={echo.capacity} {us(echo_us)}")
+    if alone is not None and alone.capacity and echo.capacity:
+        say(f"  the server alone holds {alone.label()} on a whole core (UDP ladder above): "
+            f"{ratio(alone.capacity, echo.capacity)} of the echo's {echo.label()} before the "
+            "bridge spends anything; sharing that core, bridge + server hold less")
 
 
 def watchers_section(script) -> None:
@@ -199,11 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     bare = bare_round_trip()
     say(f"bare loopback round trip (plain UDPServer echo, one socket, idle): p50 {ms(bare[0])}, "
         f"p99 {ms(bare[1])}")
+    alone = None
     if "udp" in sections:
-        capacity_section(plan, SEED, script, bare)
+        alone = capacity_section(plan, SEED, script, bare)
         watchers_section(script)
     if "bridge" in sections:
-        bridge_section(plan, SEED, script)
+        bridge_section(plan, SEED, script, alone)
     if "cluster" in sections:  # the UDP ladder again: one node, two, and the embedded server
         cluster_section(list(plan.udp_steps), plan.load, SEED, script, plan.repeats, say)
     if "attack" in sections:

@@ -36,6 +36,7 @@ class Target:
     mode: Mode
     websocket: bool = False
     spread: bool = False  # the process and its `extra` are cluster nodes: match k on node k mod n
+    split_cpu: bool = False  # measure the process and each of its `extra` apart (node_cpu)
 
 
 @dataclass
@@ -69,11 +70,11 @@ def run_once(target: Target, matches: int, load: Load, script: LockScript) -> St
     players = make_players(matches, script, target.mode, seed=matches, tally=tally)
     poller = select.epoll()
     process = target.start()
-    nodes = [process, *process.extra] if target.spread else [process]
-    own: list[list[float]] = []  # each node's own CPU seconds, at both ends of the window
+    nodes = [process, *process.extra] if target.spread or target.split_cpu else [process]
+    own: list[list[float]] = []  # each process's own CPU seconds, at both ends of the window
 
     def probe() -> tuple[float, int]:
-        if target.spread:
+        if len(nodes) > 1:
             own.append([processes.cpu_seconds(node.pids[0]) for node in nodes])
         return process.cpu(), processes.rcvbuf_errors()
 

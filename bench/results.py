@@ -7,6 +7,7 @@ its first third's), every lock accepted, every match started and none ended unde
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -41,7 +42,7 @@ class StepResult:
     generator_busy: float
     rcvbuf_errors: int
     problems: tuple[str, ...]
-    node_cpu: tuple[float, ...] = ()  # a cluster's: each node's CPU seconds over the window
+    node_cpu: tuple[float, ...] = ()  # each process's CPU seconds in the window (split_cpu)
 
     @property
     def clean(self) -> bool:
@@ -66,6 +67,16 @@ class StepResult:
     @property
     def cpu_per_request(self) -> float:
         return self.server_cpu / self.answered if self.answered else float("nan")
+
+    @property
+    def bridge_cpu_per_request(self) -> float:
+        """The first process's share (a bridge's, with its server as the second)."""
+        return self.node_cpu[0] / self.answered if self.node_cpu and self.answered else math.nan
+
+    @property
+    def server_only_cpu_per_request(self) -> float:
+        return self.node_cpu[1] / self.answered if len(self.node_cpu) > 1 and self.answered \
+            else math.nan
 
     def row(self) -> str:
         verdict = "clean" if self.clean else "; ".join(self.problems)

@@ -280,6 +280,8 @@ class _Collector:
 
     def __init__(self, now: float) -> None:
         self._thresholds = gc.get_threshold()
+        # unfreeze() thaws every frozen object: only when none were frozen before us
+        self._thaw = gc.get_freeze_count() == 0
         gc.freeze()
         young, middle, _full = self._thresholds
         gc.set_threshold(young, middle, _NEVER)
@@ -292,7 +294,8 @@ class _Collector:
 
     def close(self) -> None:
         gc.set_threshold(*self._thresholds)
-        gc.unfreeze()
+        if self._thaw:
+            gc.unfreeze()
 
 
 _NEVER = 2**31 - 1  # a generation threshold no count reaches

@@ -138,6 +138,22 @@ def test_the_full_collection_runs_only_from_the_timer_and_rarely(monkeypatch):
     assert gc.get_threshold() == before
 
 
+def test_the_collector_thaws_only_what_it_froze():
+    gc.freeze()  # an embedder's start-up objects, frozen before the server's
+    frozen = gc.get_freeze_count()
+    try:
+        collector = _Collector(now=0.0)
+        assert gc.get_freeze_count() >= frozen
+        collector.close()
+        assert gc.get_freeze_count() >= frozen  # still the embedder's
+    finally:
+        gc.unfreeze()
+    collector = _Collector(now=0.0)
+    assert gc.get_freeze_count() > 0
+    collector.close()
+    assert gc.get_freeze_count() == 0  # what it froze alone, given back
+
+
 def test_only_a_server_that_owns_its_process_takes_the_collector():
     before = gc.get_threshold()
     running = start_server(ServerSettings(host="127.0.0.1", port=0, paced_gc=True))

@@ -206,6 +206,8 @@ class Player:
             answered = msg.get("echo")
             ack = msg.get("ack", self.ack)
         sent_at = self.inflight.pop(answered, None) if answered is not None else None
+        if sent_at is not None:
+            self.schedule.measured(now - sent_at)
         if sent_at is not None and self.tally.in_window(sent_at):
             self.tally.answered += 1
             self.tally.rtts.append((sent_at, now - sent_at))

@@ -4,7 +4,9 @@ written once in Python for the test and bench clients.
 A new lock (or power use) goes out at once; while anything waits for an ack, resends back off
 exponentially with "equal jitter" (half the delay fixed, half random: AWS Architecture Blog,
 "Exponential Backoff And Jitter") from [100, 200] ms up to [500, 1000] ms; an acknowledgement
-starts it again; with nothing pending, a keep-alive every second. Times are in seconds.
+starts it again; with nothing pending, a keep-alive every second. No resend goes out before the
+round trip is expected to be over: each waits at least the retransmission timeout of RFC 6298
+(smoothed round trip + 4 × its variation), still at most 1 s. Times are in seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from collections.abc import Callable
 RESEND_MIN = 0.100  # the first resend, and the floor of every one
 RESEND_MAX = 1.000  # the cap
 KEEPALIVE = 1.000  # nothing waits for an ack: one request a second
+# RFC 6298's gains for the smoothed round trip and its variation, and the variation's weight
+RTT_GAIN = 1 / 8
+RTTVAR_GAIN = 1 / 4
+RTTVAR_WEIGHT = 4
 
 
 def resend_bounds(k: int) -> tuple[float, float]:
@@ -34,6 +40,23 @@ class FluxSchedule:
         self.last_sent = -math.inf
         self.resends = 0  # sends since the last acknowledgement
         self.delay = RESEND_MIN  # the wait before the next resend
+        self.srtt: float | None = None  # the smoothed round trip, once one was measured
+        self.rttvar = 0.0
+
+    @property
+    def timeout(self) -> float:
+        """RFC 6298's retransmission timeout: no resend before it (0 until a round trip)."""
+        return 0.0 if self.srtt is None else self.srtt + RTTVAR_WEIGHT * self.rttvar
+
+    def measured(self, rtt: float) -> None:
+        """A round trip: a reply's `echo` named a request sent `rtt` ago (RFC 6298 2.2-2.3)."""
+        if rtt < 0:
+            return
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar += RTTVAR_GAIN * (abs(self.srtt - rtt) - self.rttvar)
+            self.srtt += RTT_GAIN * (rtt - self.srtt)
 
     def due(self, now: float, pending: int) -> bool:
         return now - self.last_sent >= (self.delay if pending > 0 else KEEPALIVE)
@@ -47,7 +70,7 @@ class FluxSchedule:
         if pending == 0:
             return
         low, high = resend_bounds(self.resends)
-        self.delay = low + self._random() * (high - low)
+        self.delay = min(RESEND_MAX, max(self.timeout, low + self._random() * (high - low)))
         self.resends += 1
 
     def acked(self) -> None:

@@ -51,3 +51,25 @@ def test_with_nothing_pending_a_keep_alive_every_second():
     schedule.sent(0.0, 0)
     assert not schedule.due(KEEPALIVE - 0.001, 0) and schedule.due(KEEPALIVE, 0)
     assert schedule.due(0.1, 1), "a lock waiting after a keep-alive is resent after 100 ms"
+
+
+def test_no_resend_before_the_round_trip_is_expected_back():
+    schedule = FluxSchedule(lambda: 0.0)
+    schedule.measured(0.002)  # a loopback round trip: the backoff alone decides
+    schedule.sent(0.0, 1)
+    assert schedule.delay == 0.1
+    slow = FluxSchedule(lambda: 0.0)
+    slow.measured(0.3)  # RFC 6298's first sample: srtt 0.3, rttvar 0.15
+    assert abs(slow.timeout - 0.9) < 1e-9
+    slow.sent(0.0, 1)
+    assert abs(slow.delay - 0.9) < 1e-9 and not slow.due(0.85, 1) and slow.due(0.9, 1)
+    for _ in range(40):  # a steady 300 ms: the variation fades, the floor settles near it
+        slow.measured(0.3)
+    assert 0.3 <= slow.timeout < 0.31
+    slow.sent(1.0, 1)
+    assert 0.3 <= slow.delay < 0.31
+    slow.measured(5.0)  # however slow the link, a lost lock is resent within a second
+    slow.sent(2.0, 1)
+    assert slow.delay == 1.0
+    slow.measured(-1.0)  # a clock that went back says nothing
+    assert slow.srtt is not None and slow.srtt > 0.3

@@ -118,6 +118,11 @@ export function fluxMessage({
 export const RESEND_MIN_MS = 100; // the first resend, and the floor of every one
 export const RESEND_MAX_MS = 1000; // the cap
 export const KEEPALIVE_MS = 1000; // nothing waits for an ack: one request a second
+// No resend before the reply could be back: each waits at least RFC 6298's retransmission
+// timeout, the smoothed round trip + 4 x its variation (gains 1/8 and 1/4), still at most 1 s.
+const RTT_GAIN = 1 / 8;
+const RTTVAR_GAIN = 1 / 4;
+const RTTVAR_WEIGHT = 4;
 
 /** The k-th resend's delay bounds, [low, high] ms: [100, 200], [200, 400], [400, 800], then
  * [500, 1000] from there on. */
@@ -129,7 +134,8 @@ export function resendBounds(k) {
 /**
  * When to send the next game_flux. A new lock (or power use) is sent at once by the caller; while
  * anything waits for an ack, resends follow the backoff; else a keep-alive every second.
- * `sent(now, pending)` after each send, `acked()` when the server's `ack` (or `power_ack`) grew.
+ * `sent(now, pending)` after each send, `acked()` when the server's `ack` (or `power_ack`) grew,
+ * `measured(rtt)` for each reply that names its request.
  * `random` is injectable for tests.
  */
 export class FluxSchedule {
@@ -138,6 +144,25 @@ export class FluxSchedule {
     this.lastSent = -Infinity;
     this.resends = 0; // sends since the last acknowledgement
     this.delay = RESEND_MIN_MS; // the wait before the next resend
+    this.srtt = null; // the smoothed round trip, once one was measured
+    this.rttvar = 0;
+  }
+
+  /** RFC 6298's retransmission timeout: no resend before it (0 until a round trip). */
+  get timeout() {
+    return this.srtt === null ? 0 : this.srtt + RTTVAR_WEIGHT * this.rttvar;
+  }
+
+  /** A round trip: a reply's `echo` named a request sent `rtt` ms ago (RFC 6298 2.2-2.3). */
+  measured(rtt) {
+    if (!(rtt >= 0)) return;
+    if (this.srtt === null) {
+      this.srtt = rtt;
+      this.rttvar = rtt / 2;
+    } else {
+      this.rttvar += RTTVAR_GAIN * (Math.abs(this.srtt - rtt) - this.rttvar);
+      this.srtt += RTT_GAIN * (rtt - this.srtt);
+    }
   }
 
   due(now, pending) {
@@ -148,7 +173,7 @@ export class FluxSchedule {
     this.lastSent = now;
     if (pending === 0) return;
     const [low, high] = resendBounds(this.resends);
-    this.delay = low + this.random() * (high - low);
+    this.delay = Math.min(RESEND_MAX_MS, Math.max(this.timeout, low + this.random() * (high - low)));
     this.resends += 1;
   }
 

@@ -401,6 +401,29 @@ describe('messages', () => {
     assert.equal(schedule.due(1100, 1), true, 'a lock waiting after a keep-alive: 100 ms');
   });
 
+  test('FluxSchedule: no resend before the round trip is expected back (RFC 6298)', () => {
+    const fast = new FluxSchedule({ random: () => 0 });
+    fast.measured(2); // a loopback round trip: the backoff alone decides
+    fast.sent(0, 1);
+    assert.equal(fast.delay, 100);
+    const slow = new FluxSchedule({ random: () => 0 });
+    slow.measured(300); // the first sample: srtt 300, rttvar 150
+    assert.equal(slow.timeout, 900);
+    slow.sent(0, 1);
+    assert.equal(slow.delay, 900);
+    assert.equal(slow.due(850, 1), false);
+    assert.equal(slow.due(900, 1), true);
+    for (let k = 0; k < 40; k += 1) slow.measured(300); // steady: the variation fades
+    assert.ok(slow.timeout >= 300 && slow.timeout < 310, `${slow.timeout}`);
+    slow.sent(1000, 1);
+    assert.ok(slow.delay >= 300 && slow.delay < 310, `${slow.delay}`);
+    slow.measured(5000); // however slow the link, a lost lock is resent within a second
+    slow.sent(2000, 1);
+    assert.equal(slow.delay, 1000);
+    slow.measured(-1); // a clock that went back says nothing
+    assert.ok(slow.srtt > 300);
+  });
+
   test('endSummary words every reason from both sides', () => {
     const msg = {
       command: 'game_end', winner: 'alice', score: { alice: 2300, bob: 1200 },

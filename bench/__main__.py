@@ -139,6 +139,10 @@ def bridge_section(plan: Plan, seed: int, script, alone: Ladder | None) -> None:
         f"{ms(median_of(hop, 'p50') - median_of(udp, 'p50'))}, p99 "
         f"{ms(median_of(hop, 'p99') - median_of(udp, 'p99'))} to a round trip   "
         "[bar p50 <= 0.50 ms]")
+    over = measure(bridged.target, 2 * bridged.capacity, plan.load, script, plan.repeats, say)
+    at, over_goodput = median_of(bridged.at_capacity, "goodput"), median_of(over, "goodput")
+    say(f"  goodput at twice its capacity (N={2 * bridged.capacity}): answered "
+        f"{over_goodput:.0f}/s against {at:.0f}/s at capacity: {ratio(over_goodput, at)}")
 
 
 def _one_core_bound(bridged: Ladder, echo: Ladder, alone: Ladder | None) -> None:

@@ -75,4 +75,4 @@ class FluxSchedule:
 
     def acked(self) -> None:
         self.resends = 0
-        self.delay = RESEND_MIN
+        self.delay = min(RESEND_MAX, max(RESEND_MIN, self.timeout))

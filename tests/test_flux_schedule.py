@@ -73,3 +73,5 @@ def test_no_resend_before_the_round_trip_is_expected_back():
     assert slow.delay == 1.0
     slow.measured(-1.0)  # a clock that went back says nothing
     assert slow.srtt is not None and slow.srtt > 0.3
+    slow.acked()  # an ack starts the backoff again, but not below the round trip
+    assert slow.delay == 1.0 and not slow.due(2.5, 1)

@@ -179,7 +179,7 @@ export class FluxSchedule {
 
   acked() {
     this.resends = 0;
-    this.delay = RESEND_MIN_MS;
+    this.delay = Math.min(RESEND_MAX_MS, Math.max(RESEND_MIN_MS, this.timeout));
   }
 }
 

@@ -422,6 +422,9 @@ describe('messages', () => {
     assert.equal(slow.delay, 1000);
     slow.measured(-1); // a clock that went back says nothing
     assert.ok(slow.srtt > 300);
+    slow.acked(); // an ack starts the backoff again, but not below the round trip
+    assert.equal(slow.delay, 1000);
+    assert.equal(slow.due(2500, 1), false);
   });
 
   test('endSummary words every reason from both sides', () => {

@@ -135,6 +135,13 @@ def read_server_datagram(data: bytes) -> ServerMessage | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    flux = _FLUX_HEAD.match(data)
+    if flux is not None and _QUOTED_COOKIE_BYTES not in data:
+        # Most of what crosses: a game_flux as the server writes it (server/protocol.py
+        # `_flux_json`), its head read in place of decoding the whole state; it names neither
+        # seat nor cookie, so nothing else in it concerns the bridge.
+        return ServerMessage(text=text, command=GAME_FLUX, game_name=None, token=None,
+                             timestamp=int(flux.group(1)))
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
@@ -172,6 +179,8 @@ def _without_cookie(text: str, rest: dict[str, Any]) -> str:
 
 
 _QUOTED_COOKIE = f'"{COOKIE}"'
+_QUOTED_COOKIE_BYTES = _QUOTED_COOKIE.encode()
+_FLUX_HEAD = re.compile(rb'\{"timestamp":(0|[1-9][0-9]{0,17}),"command":"game_flux",')
 _LEADING_COOKIE = re.compile(r"\{" + _QUOTED_COOKIE + ':"' + TOKEN_PATTERN + '",')
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge import frames
 from bridge.frames import (
     FrameError,
     leave_datagram,
@@ -15,6 +16,7 @@ from bridge.frames import (
     read_server_datagram,
 )
 from server.wire import MAX_DATAGRAM
+from tests.helpers import ALICE, Harness
 
 
 def test_valid_frame_is_forwarded_byte_for_byte() -> None:
@@ -133,3 +135,32 @@ def test_leave_datagram_says_closed_and_carries_the_token_only_if_known() -> Non
         "command": "leave", "timestamp": 5, "game_name": "g", "intent": "closed", "token": "t"
     }
     assert "token" not in json.loads(leave_datagram(5, "g", None))
+
+
+def test_a_server_game_flux_is_read_from_its_head_without_decoding_it(monkeypatch) -> None:
+    harness = Harness()
+    alice, _bob = harness.start()
+    request = {"timestamp": harness.stamp(ALICE), "command": "game_flux",
+               "game_name": alice["game_name"], "user_blocks": [], "opponent_blocks": [],
+               "power_used": None, "user_score": 0, "powers_available": [],
+               "token": alice["token"]}
+    replies = harness.datagram(json.dumps(request).encode(), ALICE)
+    decoded = [json.loads(data) for data, _ in replies]
+    assert decoded and {reply["command"] for reply in decoded} == {"game_flux"}
+    monkeypatch.setattr(frames.json, "loads", _no_decoding)
+    for (data, _to), reply in zip(replies, decoded, strict=True):
+        message = read_server_datagram(data)
+        assert message is not None and message.text == data.decode()
+        assert message.command == "game_flux" and message.cookie is None
+        assert message.timestamp == reply["timestamp"]
+    # A cookie anywhere, or any other head, takes the decoding path, which keeps it from the page.
+    monkeypatch.undo()
+    data = replies[0][0]
+    with_cookie = data[:-1] + b',"cookie":"c00kie"}'
+    message = read_server_datagram(with_cookie)
+    assert message is not None and message.cookie == "c00kie"
+    assert json.loads(message.text) == json.loads(data)
+
+
+def _no_decoding(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("decoded a game_flux the bridge needed only the head of")

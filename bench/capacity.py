@@ -107,7 +107,8 @@ def _attach(players: list[Player], target: Target, nodes: list[Process],
         if target.websocket:
             player.link = WsTransport(nodes[0].address, "/ws", _source(k), poller)
         else:  # players 2m and 2m+1 play match m (loadgen.make_players)
-            player.link = UdpTransport(nodes[node_of(k // 2, len(nodes))].address, poller)
+            spread = nodes if target.spread else nodes[:1]
+            player.link = UdpTransport(spread[node_of(k // 2, len(spread))].address, poller)
 
 
 def measure(target: Target, matches: int, load: Load, script: LockScript, runs: int,

@@ -5,9 +5,9 @@ a frame before it becomes a datagram, and reads from the server's datagrams only
 needs to queue them (`command`), to say goodbye for a closed tab (`game_name`, `token`) and to
 answer the address handshake (`cookie`, which the page never sees).
 
-Each frame and each datagram is decoded once. A frame goes out as the browser's own bytes, or, once
-the server has sent a cookie, encoded once more from its decoded object with the cookie as one more
-field: never bytes spliced into bytes.
+Each frame and each datagram is decoded at most once (a server game_flux only its head). A frame
+goes out as the browser's own bytes, or, once the server has sent a cookie, encoded once more from
+its decoded object with the cookie as one more field: never bytes spliced into bytes.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from server.rules.board import Board
 from server.rules.effects import Effect, EffectKind
 from server.rules.field import Field
 from server.stats import SeatStats, to_wire
+from server.wire import SPECTATE_PREVIEW
 
 Payload = dict[str, Any]
 
@@ -400,12 +401,14 @@ class Spectate:
         return ()
 
     def shrink(self) -> Spectate | None:
-        """Smaller: the oldest log entries go first, then the hidden rows (drawn only)."""
+        """Smaller: the oldest log entries go first, then the hidden rows, then the held and
+        coming pieces (drawn only)."""
         if self.log:
             return dataclasses.replace(self, log=self.log[1:])
-        if any("hidden" in p for p in self.players):
-            return dataclasses.replace(self, players=tuple(
-                {k: v for k, v in p.items() if k != "hidden"} for p in self.players))
+        for drawn in ("hidden", "next", "hold"):
+            if any(drawn in p for p in self.players):
+                return dataclasses.replace(self, players=tuple(
+                    {k: v for k, v in p.items() if k != drawn} for p in self.players))
         return None
 
 
@@ -539,6 +542,12 @@ def spectate(match: MatchView, log: Sequence[Payload], now: int) -> Spectate:
                       garbage=sum(e.lines for e in board.incoming
                                   if e.kind is EffectKind.GARBAGE),
                       away=match.seat_away(seat, now))
+        # What the player's own panels show: the held piece and the pieces after the one in
+        # hand (the server never knows the falling piece, only the locks).
+        if board.hold is not None:
+            player["hold"] = str(board.hold[1])
+        player["next"] = list(map(str, match.sequence.preview(board.next_index,
+                                                              SPECTATE_PREVIEW + 1)[1:]))
         players.append(player)
     return Spectate(game_name=match.game_name, players=tuple(players),
                     time_left=match.time_left(now), countdown_ms=match.countdown_ms(now),

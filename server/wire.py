@@ -16,6 +16,7 @@ MAX_LOCKS: Final = 16  # per request; clients send at most 8 unacknowledged lock
 MAX_TIMESTAMP: Final = 2**53  # JavaScript's safe integers: anything larger is not a real clock
 PREVIEW: Final = 14  # pieces in next_block: the piece in hand and 13 to come
 SHORT_PREVIEW: Final = 7  # next_block when a full one would not fit
+SPECTATE_PREVIEW: Final = 5  # coming pieces in a spectate's `next`: the NEXT panel's count
 
 CLIENT_COMMANDS: Final = frozenset(
     {"connect", "game_flux", "leave", "probe", "rematch", "challenges", "watch"}

@@ -50,7 +50,7 @@ class FluxSchedule:
 
     def measured(self, rtt: float) -> None:
         """A round trip: a reply's `echo` named a request sent `rtt` ago (RFC 6298 2.2-2.3)."""
-        if rtt < 0:
+        if not rtt >= 0:  # NaN too, as the browser's copy
             return
         if self.srtt is None:
             self.srtt, self.rttvar = rtt, rtt / 2

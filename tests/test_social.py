@@ -10,7 +10,7 @@ import pytest
 
 from server.protocol import encode_reply
 from server.replies import GameEnd, Spectate
-from server.wire import MAX_DATAGRAM
+from server.wire import MAX_DATAGRAM, SPECTATE_PREVIEW
 from tests.bots import Bot
 from tests.helpers import ALICE, BOB, CAROL, Harness
 
@@ -427,6 +427,10 @@ def test_a_spectator_sees_both_fields_live_and_the_end():
         "alice", "bob"]
     assert view["countdown_ms"] == 1000 and view["time_left"] == 180_000
     assert view["players"][0]["blocks"] == ["." * 10] * 20 and view["log"] == []
+    # the panels a player sees: the pieces after the one in hand, and no held piece yet
+    assert view["players"][0]["next"] == alice["next_block"][1:SPECTATE_PREVIEW + 1]
+    assert view["players"][1]["next"] == bob["next_block"][1:SPECTATE_PREVIEW + 1]
+    assert "hold" not in view["players"][0]
     assert of(h.flux(ALICE, alice), ALICE, "game_flux")["watchers"] == 1
     h.tick(1000)
     bot = Bot()
@@ -435,6 +439,7 @@ def test_a_spectator_sees_both_fields_live_and_the_end():
     assert [m["command"] for m in pushed] == ["spectate"]
     assert pushed[0]["players"][0]["blocks"] == mine["user_blocks"]
     assert pushed[0]["players"][0]["pieces"] == 1 and pushed[0]["timestamp"] > view["timestamp"]
+    assert pushed[0]["players"][0]["next"] == mine["next_block"][1:SPECTATE_PREVIEW + 1]
     # at most one push per interval, however many locks
     for _ in range(2):
         bot.next_lock()
@@ -540,7 +545,8 @@ def test_the_largest_end_and_spectate_fit():
     data = encode_reply(end, 2**50, cookie="c" * 22)
     assert len(data) <= MAX_DATAGRAM and "stats" in json.loads(data)
     player = {"blocks": list(rows), "hidden": "1ff" * 20, "score": 9_999_999, "lines": 99_999,
-              "pieces": 999_999, "garbage": 99, "away": True}
+              "pieces": 999_999, "garbage": 99, "away": True, "hold": "T",
+              "next": ["I"] * SPECTATE_PREVIEW}
     view = Spectate(game_name="g" * 22, players=tuple({"name": n, **player} for n in names),
                     time_left=180_000, countdown_ms=0,
                     log=tuple({"from": names[0], "to": names[1], "power": "clear_line"}

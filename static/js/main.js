@@ -43,6 +43,7 @@ const session = new Session({
 const conn = new Connection(wsUrl(location, config.wsPath), {
   onMessage: (msg) => run(session.receive(msg, performance.now())),
   onState: (status) => hud.connection(status),
+  onRtt: (rtt) => match?.schedule.measured(rtt), // no resend before its answer could be back
   onOpen: () => {
     run(session.socketOpened(performance.now()));
     if (document.body.dataset.view === 'home') home.askChallenges(); // asked before it opened

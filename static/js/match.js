@@ -15,8 +15,6 @@ import { PREVIEW_COUNT } from './render.js';
 import { Field } from './rules/field.js';
 import { drop } from './rules/movement.js';
 
-const MAX_UNANSWERED = 16; // game_flux send times kept for their round trips: the newest
-
 export class Match {
   /**
    * start: the game_start message; send(msg) → true if it went out; stamp() → a client
@@ -38,8 +36,7 @@ export class Match {
     this.prediction = new Prediction();
     this.handling = new Handling(settings);
     this.game = new LocalGame(this.prediction, { onLock: (result) => this.#locked(result) });
-    this.schedule = new FluxSchedule();
-    this.sentAt = new Map(); // timestamp → when each unanswered game_flux left: its round trip
+    this.schedule = new FluxSchedule(); // its round trips come from the page's link (main.js)
     this.opponentField = Field.empty(); // its hidden rows too, for drawing
     this.opponentScore = 0;
     this.opponentLines = 0;
@@ -73,7 +70,6 @@ export class Match {
       this.warn(`ignored a server message: ${error.message}`);
       return false;
     }
-    this.#measure(msg.echo, now);
     // Progress resets the resend backoff (messages.js FluxSchedule).
     if (this.prediction.ack > ack || this.prediction.pendingPower()?.power_n !== power) {
       this.schedule.acked();
@@ -198,14 +194,6 @@ export class Match {
       + (this.prediction.pendingPower() === null ? 0 : 1);
   }
 
-  // A direct answer names its request (`echo`): the round trip the resends wait out.
-  #measure(echo, now) {
-    if (echo === null || echo === undefined) return;
-    const sent = this.sentAt.get(echo);
-    for (const stamp of this.sentAt.keys()) if (stamp <= echo) this.sentAt.delete(stamp);
-    if (sent !== undefined) this.schedule.measured(now - sent);
-  }
-
   sendFlux() {
     const msg = fluxMessage({
       timestamp: this.stamp(),
@@ -217,10 +205,7 @@ export class Match {
       locks: this.prediction.pendingLocks(),
       power: this.prediction.pendingPower(),
     });
-    if (!this.send(msg)) return;
-    this.schedule.sent(this.now, this.#waiting());
-    this.sentAt.set(msg.timestamp, this.now);
-    if (this.sentAt.size > MAX_UNANSWERED) this.sentAt.delete(this.sentAt.keys().next().value);
+    if (this.send(msg)) this.schedule.sent(this.now, this.#waiting());
   }
 
   timeLeftAt(now) {

@@ -133,14 +133,17 @@ export class LinkMonitor {
     if (this.unansweredSince === null) this.unansweredSince = now;
   }
 
-  /** A message arrived at `now`; `wallNow` is the clock the client stamps its requests with. */
+  /**
+   * A message arrived at `now`; `wallNow` is the clock the client stamps its requests with.
+   * Returns the round trip it measured (a fresh sample, ms), or null.
+   */
   heard(msg, now, wallNow) {
-    if (!isReply(msg)) return;
+    if (!isReply(msg)) return null;
     const silentMs = this.unansweredSince === null ? 0 : now - this.unansweredSince;
     this.unansweredSince = null;
     const echo = msg.echo;
-    if (!Number.isSafeInteger(echo) || echo > wallNow || wallNow - echo > 60000) return;
-    this.estimator.replied(echo, now, { silentMs, fallback: wallNow - echo });
+    if (!Number.isSafeInteger(echo) || echo > wallNow || wallNow - echo > 60000) return null;
+    return this.estimator.replied(echo, now, { silentMs, fallback: wallNow - echo });
   }
 
   /** A match starts at `now`: the replies to its first requests are no measure of the link. */
@@ -188,7 +191,8 @@ export function backoffDelay(attempt, random = Math.random) {
  * One WebSocket that comes back after an unexpected close.
  * handlers: onMessage(msg) for each frame that is a JSON object with a command; onState(status)
  * when the socket goes 'connecting' | 'online' | 'reconnecting' (status as LinkMonitor.status);
- * onOpen() after every (re)open, to resend `connect`.
+ * onOpen() after every (re)open, to resend `connect`; onRtt(ms) for each fresh round-trip sample
+ * (before the message that gave it), which the running match's resends wait out.
  */
 export class Connection {
   constructor(url, handlers, {
@@ -251,7 +255,8 @@ export class Connection {
     const msg = parseFrame(data);
     if (msg === null) return;
     // even a reply the session drops as stale proves a round trip
-    this.link.heard(msg, this.clock(), this.wallClock());
+    const rtt = this.link.heard(msg, this.clock(), this.wallClock());
+    if (rtt !== null) this.handlers.onRtt?.(rtt);
     this.handlers.onMessage(msg);
   }
 

@@ -146,6 +146,8 @@ function watchedPlayer(value, where) {
     pieces: expectCount(value.pieces ?? 0, at('pieces')),
     garbage: expectCount(value.garbage ?? 0, at('garbage')),
     away: flag(value.away, at('away')),
+    hold: absent(value.hold) ? null : letter(value.hold, at('hold')),
+    next: list(value.next ?? [], at('next'), letter),
   });
 }
 

@@ -1,6 +1,6 @@
-// The spectator's view: both fields at full size, the names, scores, lines, incoming garbage, the
-// clock and the battle log, from `spectate` messages (docs/protocol.md). Read-only: nothing here
-// sends. Names and words go in with textContent only.
+// The spectator's view: both fields at full size with their held and coming pieces, the names,
+// scores, lines, incoming garbage, the clock and the battle log, from `spectate` messages
+// (docs/protocol.md). Read-only: nothing here sends. Names and words go in with textContent only.
 import { formatClock } from './hud.js';
 import { powerLabel } from './powers.js';
 import { drawPlayer } from './render.js';
@@ -60,7 +60,7 @@ export class WatchView {
       set('garbage', player.garbage > 0 ? `${lines(player.garbage)} coming` : '');
       drawPlayer($(`watch-${side}-canvas`), {
         field: Field.fromRows(player.blocks, player.hidden), active: null, ghost: null,
-        hold: null, canHold: false, next: [], incoming: player.garbage,
+        hold: player.hold, canHold: true, next: player.next, incoming: player.garbage,
       });
     });
     const countdown = Math.max(0, msg.countdown_ms - (now - this.at));

@@ -29,6 +29,7 @@ const SAME = {
   max_waiting_per_address: MAX_WAITING,
   name_pattern: NAME_PATTERN,
   key_pattern: KEY_PATTERN,
+  spectate_preview: PREVIEW_COUNT, // a spectator's NEXT panel shows what a player's does
 };
 
 // Limits the page stays within rather than repeats.

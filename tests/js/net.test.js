@@ -153,9 +153,10 @@ class FakeSocket {
 describe('Connection', () => {
   const open = (clocks = {}) => {
     FakeSocket.made = [];
-    const log = { messages: [], states: [], opens: 0 };
+    const log = { messages: [], states: [], opens: 0, rtts: [] };
     const conn = new Connection('ws://x/ws', {
       onMessage: (msg) => log.messages.push(msg),
+      onRtt: (rtt) => log.rtts.push(rtt),
       onState: (status) => log.states.push(status.state),
       onOpen: () => { log.opens += 1; },
     }, { WebSocketImpl: FakeSocket, ...clocks });
@@ -186,7 +187,8 @@ describe('Connection', () => {
 
   test('measures the round trip from echo, even on a stale frame', () => {
     const clock = { now: 0, wall: 10000 };
-    const { conn, socket } = open({ clock: () => clock.now, wallClock: () => clock.wall });
+    const { conn, log, socket } = open({ clock: () => clock.now, wallClock: () => clock.wall });
+    const { rtts } = log;
     socket.emit('open');
     conn.send({ command: 'game_flux', timestamp: 9980 }); // right after the open: no sample
     socket.emit('message', { data: '{"command":"game_flux","timestamp":5,"echo":9980}' });
@@ -198,6 +200,7 @@ describe('Connection', () => {
     assert.equal(conn.status().text, 'online · 10 ms');
     socket.emit('message', { data: '{"command":"game_flux","timestamp":6,"echo":9970}' });
     assert.equal(conn.status().text, 'online · 10 ms', 'an overtaken reply is no sample');
+    assert.deepEqual(rtts, [10], 'the match hears the fresh samples only');
     clock.now = 100000;
     conn.send({ command: 'game_flux', timestamp: 10001 });
     clock.now = 103000;

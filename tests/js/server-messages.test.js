@@ -78,6 +78,22 @@ describe('parseServerMessage', () => {
     assert.equal(end.top_out, 'block_out');
   });
 
+  const watched = (extra = {}) => ({
+    name: 'alice', blocks: EMPTY, score: 0, lines: 0, pieces: 0, garbage: 0, away: false,
+    ...extra,
+  });
+  const spectate = (players) => ({ timestamp: 5, command: 'spectate', game_name: GAME, players,
+    time_left: 1000, countdown_ms: 0, log: [] });
+
+  test('spectate: each player\'s held and coming pieces, none when left out', () => {
+    const msg = parseServerMessage(spectate([
+      watched({ hold: 'T', next: ['I', 'O', 'S', 'Z', 'J'] }), watched({ name: 'bob' })]));
+    assert.equal(msg.players[0].hold, 'T');
+    assert.deepEqual(msg.players[0].next, ['I', 'O', 'S', 'Z', 'J']);
+    assert.equal(msg.players[1].hold, null);
+    assert.deepEqual(msg.players[1].next, []);
+  });
+
   test('a parsed message parses to itself', () => {
     const msg = parseServerMessage(start());
     assert.equal(parseServerMessage(msg), msg);
@@ -119,6 +135,8 @@ describe('parseServerMessage', () => {
       /game_end\.score/],
     [{ command: 'game_end', timestamp: 1, game_name: GAME, score: {} }, /game_end\.reason/],
     [{ command: 'error' }, /error\.reason/],
+    [spectate([watched({ hold: 'Q' }), watched()]), /spectate\.players\[0\]\.hold/],
+    [spectate([watched(), watched({ next: ['T', 7] })]), /spectate\.players\[1\]\.next\[1\]/],
   ];
   for (const [msg, reason] of bad) {
     test(`refuses ${JSON.stringify(msg)?.slice(0, 70)}`, () => {

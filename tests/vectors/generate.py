@@ -231,6 +231,7 @@ def constant_vectors() -> list[Json]:
         "max_datagram": wire.MAX_DATAGRAM,
         "max_locks": wire.MAX_LOCKS,
         "preview": wire.PREVIEW,
+        "spectate_preview": wire.SPECTATE_PREVIEW,
         "amplification": wire.AMPLIFICATION,
         "max_waiting_per_address": wire.MAX_WAITING_PER_ADDRESS,
         "name_pattern": wire.NAME_PATTERN,

@@ -25,6 +25,8 @@ from bench.script import LockScript
 from bench.transports import UdpTransport, WsTransport
 
 WS_PER_SOURCE = 4  # WebSockets per client address: under the bridge's per-address cap
+MAX_STOLEN = 0.05  # a run whose core lost more to the hypervisor is run again...
+DISTURBED_RETRIES = 2  # ...at most this many times
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,10 @@ def run_once(target: Target, matches: int, load: Load, script: LockScript) -> St
     process = target.start()
     nodes = [process, *process.extra] if target.spread or target.split_cpu else [process]
     own: list[list[float]] = []  # each process's own CPU seconds, at both ends of the window
+    stolen: list[float] = []  # the servers' core's steal, at both ends
 
     def probe() -> tuple[float, int]:
+        stolen.append(processes.stolen_seconds())
         if len(nodes) > 1:
             own.append([processes.cpu_seconds(node.pids[0]) for node in nodes])
         return process.cpu(), processes.rcvbuf_errors()
@@ -90,6 +94,8 @@ def run_once(target: Target, matches: int, load: Load, script: LockScript) -> St
         poller.close()
         process.stop()
     result = summarise(target.name, matches, tally)
+    if len(stolen) == 2 and result.window > 0:
+        result = replace(result, stolen=(stolen[1] - stolen[0]) / result.window)
     if len(own) == 2:
         result = replace(result, node_cpu=tuple(b - a for a, b in zip(*own, strict=True)))
     return result
@@ -113,11 +119,18 @@ def _attach(players: list[Player], target: Target, nodes: list[Process],
 
 def measure(target: Target, matches: int, load: Load, script: LockScript, runs: int,
             report: Callable[[str], None]) -> list[StepResult]:
+    """`runs` runs of a step. A run that lost more than MAX_STOLEN of the servers' core to the
+    hypervisor measured the neighbours: it is run again (DISTURBED_RETRIES times at most) and
+    the least disturbed of its tries counts."""
     results = []
     for _ in range(runs):
-        result = run_once(target, matches, load, script)
-        report(result.row())
-        results.append(result)
+        tries = [run_once(target, matches, load, script)]
+        report(tries[-1].row())
+        while tries[-1].stolen > MAX_STOLEN and len(tries) <= DISTURBED_RETRIES:
+            report(f"    (the hypervisor took {100 * tries[-1].stolen:.0f}% of the core: again)")
+            tries.append(run_once(target, matches, load, script))
+            report(tries[-1].row())
+        results.append(min(tries, key=lambda result: result.stolen))
     return results
 
 

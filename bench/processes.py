@@ -53,6 +53,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # fields 14 and 15 of stat
 
 
+def stolen_seconds(core: int = SERVER_CORE) -> float:
+    """CPU time the hypervisor gave another guest while `core` wanted it (/proc/stat `steal`):
+    on a shared machine a step can lose a third of its core this way without any sign in its
+    own figures but worse ones."""
+    with open("/proc/stat") as stat:
+        for line in stat:
+            if line.startswith(f"cpu{core} "):
+                return int(line.split()[8]) / _CLOCK_TICKS
+    return 0.0
+
+
 def rcvbuf_errors() -> int:
     """The kernel's UDP receive-buffer drops, all sockets (/proc/net/snmp)."""
     with open("/proc/net/snmp") as snmp:

@@ -42,6 +42,7 @@ class StepResult:
     generator_busy: float
     rcvbuf_errors: int
     problems: tuple[str, ...]
+    stolen: float = 0.0  # the share of the servers' core the hypervisor took in the window
     node_cpu: tuple[float, ...] = ()  # each process's CPU seconds in the window (split_cpu)
 
     @property
@@ -85,7 +86,8 @@ class StepResult:
         return (f"  {self.server:34} N={self.matches:5}  offered {self.offered:7.0f}/s  "
                 f"answered {100 * (1 - self.unanswered):6.2f}%  rtt p50 {ms(self.p50)} "
                 f"p99 {ms(self.p99)}  cpu/req {us(self.cpu_per_request)}  "
-                f"gen {100 * self.generator_busy:3.0f}%  {verdict}")
+                f"gen {100 * self.generator_busy:3.0f}%  steal {100 * self.stolen:2.0f}%  "
+                f"{verdict}")
 
 
 def ms(seconds: float) -> str:

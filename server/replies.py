@@ -436,7 +436,7 @@ def state(match: MatchView, seat: SeatView, now: int) -> State:
         powers_available=tuple(map(str, seat.powers)),
         ack=board.locks_applied,
         piece_index=board.next_index,
-        hold=None if hold is None else str(hold[1]),
+        hold=_held(board),
         hold_index=None if hold is None else hold[0],
         combo=board.combo,
         b2b=board.b2b,
@@ -453,6 +453,11 @@ def state(match: MatchView, seat: SeatView, now: int) -> State:
         watchers=match.watchers,
         countdown_ms=match.countdown_ms(now),
     )
+
+
+def _held(board: Board) -> str | None:
+    """The held piece's letter, as both the player's and a spectator's HOLD panel show it."""
+    return None if board.hold is None else str(board.hold[1])
 
 
 def power_applied(match: MatchView, seat: SeatView, now: int) -> tuple[Payload, ...]:
@@ -545,7 +550,7 @@ def spectate(match: MatchView, log: Sequence[Payload], now: int) -> Spectate:
         # What the player's own panels show: the held piece and the pieces after the one in
         # hand (the server never knows the falling piece, only the locks).
         if board.hold is not None:
-            player["hold"] = str(board.hold[1])
+            player["hold"] = _held(board)
         player["next"] = list(map(str, match.sequence.preview(board.next_index,
                                                               SPECTATE_PREVIEW + 1)[1:]))
         players.append(player)

@@ -480,16 +480,6 @@ class GameService(SocialRequests):
 
     def _send(self, reply: Reply, address: Address, timestamp: int) -> Datagram | None:
         """One reply, encoded with the address cookie for an unproven address, and budgeted."""
-        with self.guard_lock:
-            proven = self.guard.is_verified(address)
-        if proven:  # the players' case, two a request: no cookie, and no `verify` to fall back on
-            try:
-                data = encode_reply(reply, timestamp)
-            except ValueError:  # as in _cookied: it must not take the request's others with it
-                log.exception("dropped a %s for %s", reply.COMMAND, address)
-                return None
-            sendable = self._budgeted(address, (data,))
-            return None if sendable is None else (sendable, address)
         return self._cookied(address, reply.COMMAND,
                              lambda cookie: encode_reply(reply, timestamp, cookie))
 

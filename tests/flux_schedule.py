@@ -70,9 +70,13 @@ class FluxSchedule:
         if pending == 0:
             return
         low, high = resend_bounds(self.resends)
-        self.delay = min(RESEND_MAX, max(self.timeout, low + self._random() * (high - low)))
+        self.delay = self._wait_at_least_rtt(low + self._random() * (high - low))
         self.resends += 1
 
     def acked(self) -> None:
         self.resends = 0
-        self.delay = min(RESEND_MAX, max(RESEND_MIN, self.timeout))
+        self.delay = self._wait_at_least_rtt(RESEND_MIN)
+
+    def _wait_at_least_rtt(self, delay: float) -> float:
+        """A backoff delay, never shorter than the round trip's timeout nor longer than the cap."""
+        return min(RESEND_MAX, max(self.timeout, delay))

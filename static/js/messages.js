@@ -173,13 +173,18 @@ export class FluxSchedule {
     this.lastSent = now;
     if (pending === 0) return;
     const [low, high] = resendBounds(this.resends);
-    this.delay = Math.min(RESEND_MAX_MS, Math.max(this.timeout, low + this.random() * (high - low)));
+    this.delay = this.#waitAtLeastRtt(low + this.random() * (high - low));
     this.resends += 1;
   }
 
   acked() {
     this.resends = 0;
-    this.delay = Math.min(RESEND_MAX_MS, Math.max(RESEND_MIN_MS, this.timeout));
+    this.delay = this.#waitAtLeastRtt(RESEND_MIN_MS);
+  }
+
+  // A backoff delay, never shorter than the round trip's timeout, never longer than the cap.
+  #waitAtLeastRtt(delay) {
+    return Math.min(RESEND_MAX_MS, Math.max(this.timeout, delay));
   }
 }
 

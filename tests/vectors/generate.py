@@ -13,7 +13,8 @@ play it (tests/test_guideline.py, tests/js/rules/guideline.test.js). Lock vector
 tests/vectors/lock_cases.py, effect and battle vectors from tests/vectors/battle_cases.py, whole
 recorded matches (replays.json: each replay and its final fields, scores and winner) from
 tests/vectors/replay_cases.py, and constants.json holds the server's declarations that the page
-repeats.
+repeats, and schedule.json the resend schedule (tests/flux_schedule.py) the page's FluxSchedule
+must follow.
 """
 
 import json
@@ -33,6 +34,7 @@ from server.rules.field import HEIGHT, HIDDEN, WIDTH, Field
 from server.rules.movement import drop, move, reach_map, rotate, rotation_kick
 from server.rules.pieces import KICKS, ROTATIONS, Piece, PieceState
 from server.rules.rng import Mulberry32
+from tests.flux_schedule import FluxSchedule
 from tests.vectors.battle_cases import battle_vectors, effect_vectors
 from tests.vectors.lock_cases import (
     MINI,
@@ -240,6 +242,36 @@ def constant_vectors() -> list[Json]:
     return [{"name": name, "value": value} for name, value in values.items()]
 
 
+# The resend schedule's scripts (tests/flux_schedule.py; the page's FluxSchedule replays them):
+# ("measured", rtt ms), ("sent", pending) or ("acked",), with the delay after each, in ms.
+SCHEDULE_SCRIPTS: tuple[tuple[float, tuple[tuple[Any, ...], ...]], ...] = (
+    (0.0, (("sent", 1), ("sent", 1), ("sent", 1), ("sent", 1), ("acked",), ("sent", 1))),
+    (0.7, (("measured", 2), ("sent", 1), ("sent", 1), ("acked",), ("sent", 0))),
+    (0.3, (("measured", 300), ("sent", 1), ("measured", 320), ("measured", 280), ("sent", 1),
+           ("acked",), ("sent", 1), ("measured", 5000), ("sent", 1), ("measured", -1),
+           ("acked",))),
+    (0.9, tuple([("measured", 40)] * 20 + [("sent", 1), ("sent", 1), ("acked",)])),
+)
+
+
+def schedule_vectors() -> list[Json]:
+    cases = []
+    for random_value, script in SCHEDULE_SCRIPTS:
+        schedule = FluxSchedule(lambda value=random_value: value)
+        delays = []
+        for op, *args in script:
+            if op == "measured":
+                schedule.measured(args[0] / 1000)
+            elif op == "sent":
+                schedule.sent(0.0, args[0])
+            else:
+                schedule.acked()
+            delays.append(round(schedule.delay * 1000, 6))
+        cases.append({"random": random_value, "script": [list(step) for step in script],
+                      "delays_ms": delays})
+    return cases
+
+
 VECTOR_FILES: dict[str, Callable[[], list[Json]]] = {
     "rng.json": rng_vectors,
     "bag.json": bag_vectors,
@@ -249,6 +281,7 @@ VECTOR_FILES: dict[str, Callable[[], list[Json]]] = {
     "battle.json": battle_vectors,
     "replays.json": replay_vectors,
     "constants.json": constant_vectors,
+    "schedule.json": schedule_vectors,
 }
 
 
